@@ -1,0 +1,84 @@
+# syncore: one entry point. See README.md.
+#
+#   make            build the userspace tools for this machine
+#   make run        the main job: stress-syncore on this machine
+#   make check      every test: host tests, the series' hygiene, VM guests
+#   make check-host host tests only (no kernel builds)
+#   make check-vm   boot baseline and patched kernels and run the suite
+#   make bench      benchmarks (not part of check)
+#   make clean      remove build output (the kernel cache is kept)
+
+SHELL := /bin/bash
+CACHE ?= $(HOME)/.cache/syncore
+RESULTS := $(CURDIR)/build/results
+export SYNCORE_CACHE := $(CACHE)
+export RESULTS
+
+TAP := $(CURDIR)/scripts/tap-run.sh
+SUMMARY := $(CURDIR)/scripts/tap-summary.sh
+TOOLS := stress rseq-tests
+
+# A driver that itself fails (rather than reporting failing tests) still
+# counts as one failure in the summary.
+broke = { mkdir -p $(RESULTS); echo "not ok 1 $(1) exited non-zero" \
+	>$(RESULTS)/$(1)-driver.tap; echo 1 >$(RESULTS)/$(1)-driver.rc; }
+
+.PHONY: all run check check-host check-vm bench clean deps deps-host \
+	host-tests series-tests vm-tests
+
+all: deps-host
+	@for d in $(TOOLS); do \
+		[ -f $$d/Makefile ] || continue; \
+		$(MAKE) -C $$d all || exit 1; \
+	done
+
+deps-host:
+	@scripts/deps.sh host
+
+deps:
+	@scripts/deps.sh all
+
+run: all
+	./stress/stress-syncore -t 64 -d 10
+
+# Each *-tests target only adds results under $(RESULTS); the check targets
+# start from an empty $(RESULTS) and end with scripts/tap-summary.sh.
+host-tests: deps-host
+	@for d in $(TOOLS); do \
+		[ -f $$d/Makefile ] || continue; \
+		$(TAP) build-$$d -- $(MAKE) -C $$d all; \
+		$(MAKE) -C $$d check || $(call broke,check-$$d); \
+	done
+
+series-tests: deps
+	@[ ! -x kernel-patches/check.sh ] || kernel-patches/check.sh || \
+		$(call broke,series-check)
+
+vm-tests: deps
+	@[ ! -x scripts/vm/check-vm.sh ] || scripts/vm/check-vm.sh \
+		$(if $(ARCH),--arch $(ARCH)) $(if $(VARIANT),--variant $(VARIANT)) \
+		$(if $(KERNELS),--kernels $(KERNELS)) || $(call broke,check-vm)
+
+check: deps
+	@rm -rf $(RESULTS)
+	@$(MAKE) --no-print-directory host-tests series-tests vm-tests || true
+	@$(SUMMARY)
+
+check-host: deps-host
+	@rm -rf $(RESULTS)
+	@$(MAKE) --no-print-directory host-tests || true
+	@$(SUMMARY)
+
+check-vm: deps
+	@rm -rf $(RESULTS)
+	@$(MAKE) --no-print-directory vm-tests || true
+	@$(SUMMARY)
+
+bench: all
+	@[ ! -f bench/Makefile ] || $(MAKE) -C bench run
+
+clean:
+	@for d in $(TOOLS) bench; do \
+		[ ! -f $$d/Makefile ] || $(MAKE) -C $$d clean; \
+	done
+	rm -rf build

@@ -1,0 +1,60 @@
+# Shared build settings for the userspace tools (stress, rseq-tests, bench).
+# Include from a tool's Makefile after setting TOP to the repository root.
+#
+#   ARCH=x86_64 (default, native) or ARCH=arm64 (cross, static)
+#   STATIC=1 links statically (always for arm64 and for guest images)
+#   SAN=asan|tsan builds with sanitizers
+
+ARCH ?= x86_64
+SYNCORE_CACHE ?= $(HOME)/.cache/syncore
+export SYNCORE_CACHE
+
+KSRC := $(shell $(TOP)/scripts/ksrc.sh)
+KHDR := $(shell $(TOP)/scripts/khdr.sh $(ARCH))
+ifeq ($(KSRC),)
+$(error cannot find the v6.12 tree: run scripts/deps.sh)
+endif
+ifeq ($(KHDR),)
+$(error cannot install the v6.12 UAPI headers)
+endif
+
+ifeq ($(ARCH),arm64)
+CROSS_COMPILE ?= aarch64-linux-gnu-
+STATIC := 1
+MULTIARCH := aarch64-linux-gnu
+ARCH_CPPFLAGS := -I/usr/include/$(MULTIARCH)
+ARCH_LDFLAGS := -L/usr/lib/$(MULTIARCH)
+RUN_PREFIX := qemu-aarch64-static
+else ifeq ($(ARCH),x86_64)
+MULTIARCH := x86_64-linux-gnu
+RUN_PREFIX :=
+else
+$(error unsupported ARCH=$(ARCH): use x86_64 or arm64)
+endif
+
+CC := $(CROSS_COMPILE)gcc
+# The tree's UAPI first, as kselftest's KHDR_INCLUDES does.
+CPPFLAGS += -isystem $(KHDR) -I$(KSRC)/tools/testing/selftests $(ARCH_CPPFLAGS) \
+	-D_GNU_SOURCE
+CFLAGS += -O2 -g -Wall -Wextra -Werror -std=gnu11 -pthread
+LDFLAGS += $(ARCH_LDFLAGS) -pthread
+ifeq ($(STATIC),1)
+LDFLAGS += -static
+endif
+
+ifeq ($(SAN),asan)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+else ifeq ($(SAN),tsan)
+CFLAGS += -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=thread
+endif
+
+# Build output lives beside the sources, one directory per flavour.
+FLAVOUR := $(ARCH)$(if $(filter 1,$(STATIC)),-static)$(if $(SAN),-$(SAN))
+OUT ?= $(TOP)/build/$(notdir $(CURDIR))/$(FLAVOUR)
+
+TAP := $(TOP)/scripts/tap-run.sh
+RESULTS ?= $(TOP)/build/results
+export RESULTS

@@ -1,0 +1,45 @@
+#!/bin/bash
+# Install what syncore needs from Debian's packages. Idempotent: packages
+# already present are not touched, and apt-get update runs only when
+# something is missing.
+#
+# Usage: scripts/deps.sh [host|vm|all]   (default: all)
+set -euo pipefail
+
+group=${1:-all}
+
+host_pkgs="build-essential pkg-config make gcc liburcu-dev linux-source-6.12
+	xz-utils gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
+	linux-perf"
+vm_pkgs="qemu-system-x86 qemu-system-arm busybox-static cpio flex bison bc
+	libelf-dev libssl-dev ccache sparse rsync kmod
+	gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu"
+arm64_pkgs="liburcu-dev:arm64"
+
+case $group in
+host) want="$host_pkgs" ;;
+vm|all) want="$host_pkgs $vm_pkgs" ;;
+*) echo "usage: $0 [host|vm|all]" >&2; exit 2 ;;
+esac
+
+missing() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
+			grep -q '^install ok installed$' || echo "$p"
+	done
+}
+
+sudo=
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+
+need=$(missing $want $arm64_pkgs)
+if [ -n "$need" ]; then
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		$sudo dpkg --add-architecture arm64
+	fi
+	echo "deps: installing:" $need >&2
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+		--no-install-recommends $need >&2
+fi

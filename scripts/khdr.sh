@@ -1,0 +1,32 @@
+#!/bin/bash
+# Print an include directory holding the v6.12 UAPI headers for ARCH
+# (x86_64 or arm64), installing them from the pristine tree on first use.
+# Debian 12's system headers are 6.1 and lack newer membarrier/rseq UAPI.
+set -euo pipefail
+
+arch=${1:-x86_64}
+case $arch in
+x86_64) karch=x86 ;;
+arm64|aarch64) karch=arm64 arch=arm64 ;;
+*) echo "khdr: unknown arch '$arch'" >&2; exit 2 ;;
+esac
+
+ksrc=$("$(dirname "$0")/ksrc.sh")
+cache=${SYNCORE_CACHE:-$HOME/.cache/syncore}
+key=$(git -C "$ksrc" rev-parse --short HEAD 2>/dev/null || echo ext)
+dest=$cache/khdr-$arch-$key
+
+if [ ! -f "$dest/.done" ]; then
+	mkdir -p "$cache"
+	exec 9>"$cache/.khdr-$arch.lock"
+	flock 9
+	if [ ! -f "$dest/.done" ]; then
+		echo "khdr: installing $arch UAPI headers into $dest" >&2
+		rm -rf "$dest" "$dest.obj"
+		make -s -C "$ksrc" O="$dest.obj" ARCH=$karch \
+			INSTALL_HDR_PATH="$dest" headers_install >&2
+		rm -rf "$dest.obj"
+		touch "$dest/.done"
+	fi
+fi
+echo "$dest/include"
