@@ -11,6 +11,7 @@ set -uo pipefail
 
 results=${1:-${RESULTS:-build/results}}
 pass=0 fail=0 skip=0
+failures=
 
 shopt -s nullglob
 files=("$results"/*.tap)
@@ -33,18 +34,19 @@ for tap in "${files[@]}"; do
 			s=1
 		elif [ "$rc" != 4 ]; then
 			f=1
+			failures+="  $name: exited with status $rc"$'\n'
 		fi
 	fi
+	failures+=$(grep -E '^not ok [0-9]+' "$tap" | sed "s|^|  $name: |")
+	[ "$f" -gt 0 ] && failures+=$'\n'
 	printf '%-36s %6d %6d %6d  %s\n' "$name" "$p" "$f" "$s" "$rc"
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 done
 
 if [ $fail -gt 0 ]; then
 	echo
-	echo "Failures:"
-	for tap in "${files[@]}"; do
-		grep -HE '^not ok [0-9]+' "$tap" | sed 's/^/  /'
-	done
+	echo "Failures (output in $results):"
+	printf '%s' "$failures"
 fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]
