@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rseq-tests: shared declarations.
+ *
+ * The rseq helpers come from librseq when it is built with RSEQ_LIB=librseq,
+ * otherwise from the rseq library of the v6.12 kernel tree
+ * (tools/testing/selftests/rseq). The critical sections that neither
+ * library offers on every architecture live in one file per architecture
+ * (arch-x86_64.c, arch-arm64.c) and are declared here.
+ */
+#ifndef RSEQ_TESTS_H
+#define RSEQ_TESTS_H
+
+#include <assert.h>
+#include <stdint.h>
+
+#ifdef RT_USE_LIBRSEQ
+#include <rseq/rseq.h>
+#else
+#include <rseq.h>
+#endif
+
+/*
+ * Run one critical section on the current thread's rseq area:
+ *
+ *   if (*id != cpu) abort;
+ *   *word = mark;
+ *   repeat @spins times (0 means 2^64): if (*word != mark) goto changed;
+ *   *word = 0;			(commit)
+ *
+ * @id points into the rseq area: &cpu_id or &mm_cid.
+ *
+ * Returns 0 on commit, 1 when *word changed under the sequence (another
+ * thread, or a signal handler, wrote it while this thread was running the
+ * sequence), -1 when the sequence was aborted (preemption, migration,
+ * signal delivery).
+ */
+int rt_occupy(const uint32_t *id, intptr_t *word, intptr_t mark,
+	      unsigned long spins, int cpu);
+
+/*
+ * Increment a per-CPU slot of the array that *@active points to, loading
+ * the pointer inside the critical section:
+ *
+ *   if (rseq cpu_id != cpu) abort;
+ *   p = *active;
+ *   *(intptr_t *)((char *)p + off) += inc;	(commit)
+ *
+ * Returns 0 on commit, -1 on abort. This is the operation that the
+ * membarrier RSEQ fence protects: once the manager has replaced *active
+ * and the fence has returned, no thread can still add to the old array.
+ */
+int rt_deref_addv(intptr_t **active, long off, intptr_t inc, int cpu);
+
+#endif /* RSEQ_TESTS_H */
