@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Architecture interface of stress-syncore.
+ *
+ * Each architecture implements these in its own file (arch-x86_64.c,
+ * arch-arm64.c); the Makefile picks one by ARCH. Generic code never tests
+ * the architecture itself.
+ */
+#ifndef STRESS_SYNCORE_ARCH_H
+#define STRESS_SYNCORE_ARCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bytes reserved per code slot; a power of two, at least 16. */
+#define ARCH_SLOT_SIZE	64
+
+/* Detect the CPU features the other hooks depend on. Call once, first. */
+void arch_init(void);
+
+/* Architecture name as printed in reports ("x86_64", "arm64"). */
+const char *arch_name(void);
+
+/*
+ * One line describing what the cache maintenance and the consumer fence
+ * do on this CPU, e.g. "ctr_el0=0x... idc=0 dic=0 dline=64 iline=64".
+ */
+const char *arch_describe(void);
+
+/* Name of the instruction arch_consumer_fence() runs ("isb", "serialize"). */
+const char *arch_fence_name(void);
+
+/*
+ * Write, through the writable alias @rw, a function that takes no argument
+ * and returns @gen as a 32-bit integer. Only the immediate changes from one
+ * generation to the next, with naturally aligned stores.
+ */
+void arch_emit_gen(void *rw, uint32_t gen);
+
+/* Write a function that raises SIGILL when called (test-only fault). */
+void arch_emit_trap(void *rw);
+
+/*
+ * Make @len bytes written through @rw visible to instruction fetch at @rx
+ * (the same memory mapped executable; @rw == @rx for in-place code). Does
+ * not synchronize other CPUs' pipelines: that is the protocol's job.
+ */
+void arch_sync_icache(void *rw, void *rx, size_t len);
+
+/*
+ * Consumer-side context synchronization: run by an executor after it saw a
+ * new generation and before it calls the code (ISB, SERIALIZE or CPUID).
+ */
+void arch_consumer_fence(void);
+
+/* A cheap monotonic cycle counter (TSC, CNTVCT_EL0), for timestamps. */
+uint64_t arch_read_counter(void);
+
+#endif /* STRESS_SYNCORE_ARCH_H */
