@@ -16,6 +16,17 @@
 
 #ifdef RT_USE_LIBRSEQ
 #include <rseq/rseq.h>
+/*
+ * librseq names the per-CPU operations after their steps; map the names
+ * of the kernel tree's library used by the tests onto them.
+ */
+#define rseq_addv(mo, mode, v, count, cpu) \
+	rseq_load_add_store__ptr(mo, mode, v, count, cpu)
+#define rseq_cmpeqv_storev(mo, mode, v, expect, newv, cpu) \
+	rseq_load_cbne_store__ptr(mo, mode, v, expect, newv, cpu)
+#define rseq_cmpnev_storeoffp_load(mo, mode, v, expectnot, voffp, load, cpu) \
+	rseq_load_cbeq_store_add_load_store__ptr(mo, mode, v, expectnot, \
+						 voffp, load, cpu)
 #else
 #include <rseq.h>
 #endif

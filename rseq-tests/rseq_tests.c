@@ -948,6 +948,8 @@ static void case_fork_exec(const char *const *names)
 		char *argv[] = { self_argv0, "--exec-check", NULL };
 
 		execv("/proc/self/exe", argv);
+		if (strchr(self_argv0, '/'))
+			execv(self_argv0, argv);
 		rt_report(names[1], KSFT_FAIL, "exec: %s", strerror(errno));
 		_exit(1);
 	}
@@ -1103,7 +1105,9 @@ static void run_case_child(const struct rt_case *c)
 		}
 		setenv("GLIBC_TUNABLES", env, 1);
 		execv("/proc/self/exe", argv);
-		skip_all(c->results, "cannot re-execute /proc/self/exe without glibc's rseq registration");
+		if (strchr(self_argv0, '/'))
+			execv(self_argv0, argv);
+		skip_all(c->results, "cannot re-execute the binary (no /proc/self/exe) without glibc's rseq registration");
 		_exit(0);
 	}
 	if (!c->own_registration) {
@@ -1360,6 +1364,8 @@ int main(int argc, char **argv)
 	}
 
 	ksft_print_header();
+	if (sys_rseq(NULL, 0, 0, 0) == -1 && errno == ENOSYS)
+		ksft_exit_skip("%s\n", RT_NO_RSEQ);
 	ksft_print_msg("rseq-tests: %d allowed CPUs, %d threads per timed case (-t %d), %g s each (-d), rseq library: %s%s\n",
 		       nr_allowed, opt_mult * nr_allowed, opt_mult,
 		       opt_duration,
