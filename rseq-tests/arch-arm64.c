@@ -48,7 +48,8 @@ changed:
 	return 1;
 }
 
-int rt_deref_addv(intptr_t **active, long off, intptr_t inc, int cpu)
+int rt_deref_addv(intptr_t **active, long off, intptr_t inc,
+		  unsigned long delay, int cpu)
 {
 	struct rseq_abi *abi = rseq_get_abi();
 
@@ -58,6 +59,10 @@ int rt_deref_addv(intptr_t **active, long off, intptr_t inc, int cpu)
 		RSEQ_ASM_CMP_CPU_ID(cpu_id, current_cpu_id, 4f)
 		/* The active array is loaded inside the sequence. */
 		"	ldr	x15, [%[active]]\n"
+		/* Widen the window between the load and the commit. */
+		"	mov	x14, %[delay]\n"
+		"6:	subs	x14, x14, #1\n"
+		"	b.hs	6b\n"
 		"	add	x15, x15, %[off]\n"
 		"	ldr	x14, [x15]\n"
 		"	add	x14, x14, %[inc]\n"
@@ -70,7 +75,8 @@ int rt_deref_addv(intptr_t **active, long off, intptr_t inc, int cpu)
 		  [rseq_cs]		"m" (abi->rseq_cs.arch.ptr),
 		  [active]		"r" (active),
 		  [off]			"r" (off),
-		  [inc]			"r" (inc)
+		  [inc]			"r" (inc),
+		  [delay]		"r" (delay)
 		: "memory", "cc", "x14", "x15"
 		: abort);
 	rseq_after_asm_goto();

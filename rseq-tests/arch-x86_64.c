@@ -47,7 +47,8 @@ changed:
 	return 1;
 }
 
-int rt_deref_addv(intptr_t **active, long off, intptr_t inc, int cpu)
+int rt_deref_addv(intptr_t **active, long off, intptr_t inc,
+		  unsigned long delay, int cpu)
 {
 	struct rseq_abi *abi = rseq_get_abi();
 
@@ -57,6 +58,11 @@ int rt_deref_addv(intptr_t **active, long off, intptr_t inc, int cpu)
 		RSEQ_ASM_CMP_CPU_ID(cpu_id, 4(%[abi]), 4f)
 		/* The active array is loaded inside the sequence. */
 		"movq (%[active]), %%rcx\n\t"
+		/* Widen the window between the load and the commit. */
+		"movq %[delay], %%rdx\n\t"
+		"6:\n\t"
+		"subq $1, %%rdx\n\t"
+		"jnc 6b\n\t"
 		"addq %[inc], (%%rcx,%[off])\n\t"
 		"2:\n\t"
 		RSEQ_ASM_DEFINE_ABORT(4, "", abort)
@@ -65,8 +71,9 @@ int rt_deref_addv(intptr_t **active, long off, intptr_t inc, int cpu)
 		  [abi]		"r" (abi),
 		  [active]	"r" (active),
 		  [off]		"r" (off),
-		  [inc]		"r" (inc)
-		: "memory", "cc", "rax", "rcx"
+		  [inc]		"r" (inc),
+		  [delay]	"r" (delay)
+		: "memory", "cc", "rax", "rcx", "rdx"
 		: abort);
 	rseq_after_asm_goto();
 	return 0;

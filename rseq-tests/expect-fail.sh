@@ -1,38 +1,44 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# Show that a check can fail: run a deliberately broken build and pass only
-# if the named result comes out "not ok".
+# Show that checks can fail: run a deliberately broken build and pass each
+# named result only if it comes out "not ok".
 #
-# Usage: expect-fail.sh RESULT -- COMMAND [ARGS...]
-# Prints KTAP with one result, "<RESULT>_fails_on_broken_build".
+# Usage: expect-fail.sh RESULT[,RESULT...] -- COMMAND [ARGS...]
+# Prints KTAP with one result per RESULT, "<RESULT>_fails_on_broken_build";
+# exits 0 if all were detected, 1 if one was not, 4 if all were skipped.
 
-name=$1
+names=$(echo "$1" | tr ',' ' ')
 shift
 [ "$1" = -- ] && shift
-[ $# -gt 0 ] || { echo "usage: $0 RESULT -- COMMAND..." >&2; exit 2; }
+[ -n "$names" ] && [ $# -gt 0 ] ||
+	{ echo "usage: $0 RESULT[,RESULT...] -- COMMAND..." >&2; exit 2; }
 
 out=$("$@" 2>&1)
 rc=$?
 echo "TAP version 13"
-echo "1..1"
+echo "1..$(echo $names | wc -w)"
 echo "$out" | sed 's/^/# /'
-line=$(echo "$out" | grep -E "^(not )?ok [0-9]+ $name( |$)")
-case $line in
-"not ok "*)
-	echo "ok 1 ${name}_fails_on_broken_build # exit $rc: broken build detected"
-	echo "# Totals: pass:1 fail:0 xfail:0 xpass:0 skip:0 error:0"
-	exit 0 ;;
-"ok "*"# SKIP"*)
-	echo "ok 1 ${name}_fails_on_broken_build # SKIP ${line#*# SKIP }"
-	echo "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:1 error:0"
-	exit 4 ;;
-"ok "*)
-	echo "not ok 1 ${name}_fails_on_broken_build # the broken build passed"
-	;;
-*)
-	echo "not ok 1 ${name}_fails_on_broken_build # no result line (exit $rc)"
-	;;
-esac
-echo "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:0 error:0"
-exit 1
+n=0 pass=0 fail=0 skip=0
+for name in $names; do
+	n=$((n + 1))
+	line=$(echo "$out" | grep -E "^(not )?ok [0-9]+ $name( |$)")
+	case $line in
+	"not ok "*)
+		echo "ok $n ${name}_fails_on_broken_build # detected: ${line#*# }"
+		pass=$((pass + 1)) ;;
+	"ok "*"# SKIP"*)
+		echo "ok $n ${name}_fails_on_broken_build # SKIP ${line#*# SKIP }"
+		skip=$((skip + 1)) ;;
+	"ok "*)
+		echo "not ok $n ${name}_fails_on_broken_build # the broken build passed"
+		fail=$((fail + 1)) ;;
+	*)
+		echo "not ok $n ${name}_fails_on_broken_build # no result line (exit $rc)"
+		fail=$((fail + 1)) ;;
+	esac
+done
+echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
+[ $fail -gt 0 ] && exit 1
+[ $pass -eq 0 ] && [ $skip -gt 0 ] && exit 4
+exit 0

@@ -55,12 +55,14 @@ int rt_occupy(const uint32_t *id, intptr_t *word, intptr_t mark,
  *
  *   if (rseq cpu_id != cpu) abort;
  *   p = *active;
+ *   spin @delay + 1 times;
  *   *(intptr_t *)((char *)p + off) += inc;	(commit)
  *
  * Returns 0 on commit, -1 on abort. This is the operation that the
  * membarrier RSEQ fence protects: once the manager has replaced *active
  * and the fence has returned, no thread can still add to the old array.
  */
-int rt_deref_addv(intptr_t **active, long off, intptr_t inc, int cpu);
+int rt_deref_addv(intptr_t **active, long off, intptr_t inc,
+		  unsigned long delay, int cpu);
 
 #endif /* RSEQ_TESTS_H */

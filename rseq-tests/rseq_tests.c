@@ -503,6 +503,17 @@ static void case_list(const char *const *names)
 /* ---- membarrier RSEQ fence ---- */
 
 #define FENCE_MAX_GEN	16384
+/* Spins between loading the active pointer and the commit. */
+#define FENCE_DELAY	64
+
+#ifdef RSEQ_TESTS_BROKEN_FENCE
+/* Deliberately wrong: a memory barrier that restarts no sequence. */
+#define FENCE_CMD	MEMBARRIER_CMD_PRIVATE_EXPEDITED
+#define FENCE_FLAGS(per_cpu)	0
+#else
+#define FENCE_CMD	MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ
+#define FENCE_FLAGS(per_cpu)	((per_cpu) ? MEMBARRIER_CMD_FLAG_CPU : 0)
+#endif
 
 static intptr_t *fence_active;
 static struct rt_slot **fence_gen;
@@ -520,7 +531,7 @@ static void *fence_worker(void *arg)
 
 			if (!rt_deref_addv(&fence_active,
 					   cpu * sizeof(struct rt_slot), 1,
-					   cpu))
+					   FENCE_DELAY, cpu))
 				break;
 		}
 		inject(i, &s);
@@ -553,7 +564,8 @@ static void case_fence(const char *const *names, bool per_cpu)
 		return;
 	}
 	if (sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ,
-			   0, 0)) {
+			   0, 0) ||
+	    sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0)) {
 		rt_report(names[0], KSFT_FAIL,
 			  "REGISTER_PRIVATE_EXPEDITED_RSEQ: %s",
 			  strerror(errno));
@@ -572,13 +584,7 @@ static void case_fence(const char *const *names, bool per_cpu)
 		__atomic_store_n(&fence_active,
 				 (intptr_t *)fence_gen[gen + 1],
 				 __ATOMIC_RELEASE);
-		if (per_cpu)
-			ret = sys_membarrier(
-				MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
-				MEMBARRIER_CMD_FLAG_CPU, cpu);
-		else
-			ret = sys_membarrier(
-				MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ, 0, 0);
+		ret = sys_membarrier(FENCE_CMD, FENCE_FLAGS(per_cpu), cpu);
 		if (ret) {
 			rt_report(names[0], KSFT_FAIL,
 				  "PRIVATE_EXPEDITED_RSEQ%s: %s",
