@@ -132,9 +132,8 @@ static const char *rseq_unusable(void)
 {
 	static char why[160];
 
-	if (sys_rseq(NULL, 0, 0, 0) == 0 || errno == ENOSYS) {
+	if (sys_rseq(NULL, 0, 0, 0) == 0 || errno == ENOSYS)
 		return RT_NO_RSEQ;
-	}
 	if (rseq_register_current_thread()) {
 		snprintf(why, sizeof(why), "rseq registration failed: %s",
 			 strerror(errno));
@@ -1038,7 +1037,7 @@ static const struct rt_case cases[] = {
 	  RESULTS("fork_keeps_registration", "exec_drops_registration") },
 };
 
-#define NR_CASES	(sizeof(cases) / sizeof(cases[0]))
+#define NR_CASES	ARRAY_SIZE(cases)
 
 static const struct rt_case *find_case(const char *name)
 {
@@ -1194,9 +1193,8 @@ static void run_case(const struct rt_case *c)
 		return;
 	}
 	fflush(stdout);
-	if (pipe(pipefd)) {
+	if (pipe(pipefd))
 		ksft_exit_fail_msg("pipe: %s\n", strerror(errno));
-	}
 	pid = fork();
 	if (pid == 0) {
 		close(pipefd[0]);
@@ -1333,11 +1331,10 @@ int main(int argc, char **argv)
 		if (!fd || !c)
 			return 2;
 		report_fd = atoi(fd);
-		if (exec_mode) {
+		if (exec_mode)
 			exec_check(c->results[1]);
-		} else {
+		else
 			c->fn(c->results);
-		}
 		fflush(stdout);
 		return 0;
 	}
