@@ -84,8 +84,12 @@ void arch_sync_icache(void *rw, void *rx, size_t len)
 	(void)rw;
 	(void)rx;
 	(void)len;
-	/* Order the code stores before the barrier and the publication. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/*
+	 * x86 stores are seen in program order (TSO) and instruction fetch
+	 * snoops them: only keep the compiler from moving the code stores
+	 * past the barrier and the release store that publishes them.
+	 */
+	asm volatile("" ::: "memory");
 }
 
 void arch_consumer_fence(void)

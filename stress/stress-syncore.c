@@ -745,6 +745,18 @@ static __attribute__((noinline)) uint32_t run_slot(struct executor *e,
 
 	e->last_signo = 0;
 	if (sigsetjmp(e->jb, 0)) {
+		sigset_t set;
+
+		/*
+		 * Leaving the handler by siglongjmp skips sigreturn: make sure
+		 * the fault signals are not left blocked (some runtimes, e.g.
+		 * sanitizers, ignore SA_NODEFER).
+		 */
+		sigemptyset(&set);
+		sigaddset(&set, SIGILL);
+		sigaddset(&set, SIGSEGV);
+		sigaddset(&set, SIGBUS);
+		pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 		*signo = e->last_signo;
 		return 0;
 	}
@@ -1805,6 +1817,7 @@ int main(int argc, char **argv)
 	if (res.stuck)
 		_exit(exit_code);	/* stuck threads cannot be joined */
 	free_executors();
+	free(res.cpu_counts);
 	free(g.lat);
 	return exit_code;
 }

@@ -1,0 +1,176 @@
+#!/bin/bash
+# Host tests for stress-syncore: every mode and pattern, the injected
+# faults, option errors, the watchdog and the JSON report. KTAP output.
+#
+# Usage: tests/host-tests.sh PATH-TO-STRESS-SYNCORE
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/ktap.sh"
+
+bin=${1:?usage: $0 STRESS-SYNCORE}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+out=$tmp/out
+
+# run NAME EXPECTED-RC ARGS...: one short run, pass when the exit code
+# matches; exit code 4 (unsupported kernel) is a skip.
+run()
+{
+	local name=$1 want=$2 rc
+	shift 2
+	"$bin" "$@" >"$out" 2>&1
+	rc=$?
+	if [ "$rc" -eq 4 ] && [ "$want" -ne 4 ]; then
+		ktap_skip "$name" "$(ktap_skip_reason "$out")"
+		return 1
+	fi
+	if [ "$rc" -ne "$want" ]; then
+		ktap_diag "$bin $* -> exit $rc, expected $want"
+		sed 's/^/# /' "$out" | tail -n 15
+		ktap_not_ok "$name"
+		return 1
+	fi
+	return 0
+}
+
+modes="sync-core consumer-fence private-expedited mprotect none raw"
+patterns="busy sleepy migrate fork mixed"
+bad_options=11
+ktap_header $((6 + 5 + 4 + bad_options + 10))
+
+for m in $modes; do
+	run "mode $m: 1 s, 4 executors, no violation" 0 \
+		-q -t 4 -d 1 --mode "$m" &&
+		ktap_ok "mode $m: 1 s, 4 executors, no violation"
+done
+
+for p in $patterns; do
+	run "pattern $p: 1 s, 4 executors, no violation" 0 \
+		-q -t 4 -d 1 --pattern "$p" &&
+		ktap_ok "pattern $p: 1 s, 4 executors, no violation"
+done
+
+# The detector must see the injected faults.
+name="inject publish-early: detected (exit 1, violations > 0)"
+if run "$name" 1 -t 8 -d 2 --inject publish-early; then
+	v=$(ktap_violations "$out")
+	ktap_diag "publish-early: ${v:-?} violations"
+	[ "${v:-0}" -gt 0 ]
+	ktap_result "$name" $?
+fi
+name="inject publish-early, sleepy pattern: detected"
+if run "$name" 1 -t 4 -d 2 --pattern sleepy --inject publish-early; then
+	v=$(ktap_violations "$out")
+	[ "${v:-0}" -gt 0 ]
+	ktap_result "$name" $?
+fi
+name="inject sigill: SIGILL in JIT code caught and reported"
+if run "$name" 1 -t 4 -d 1 --inject sigill; then
+	grep -q 'slot [0-9]* generation [0-9]*: SIGILL in JIT code' "$out"
+	ktap_result "$name" $?
+fi
+name="publish-early with --wx inplace: detected"
+if run "$name" 1 -t 4 -d 1 --wx inplace --inject publish-early; then
+	v=$(ktap_violations "$out")
+	[ "${v:-0}" -gt 0 ]
+	ktap_result "$name" $?
+fi
+
+# Bad options: exit 2 with a message naming the option.
+bad()
+{
+	local name="rejects $1" pattern=$2 rc
+	shift 2
+	"$bin" "$@" >"$out" 2>&1
+	rc=$?
+	if [ "$rc" -eq 2 ] && grep -q -- "$pattern" "$out"; then
+		ktap_ok "$name"
+	else
+		ktap_diag "$bin $* -> exit $rc; output:"
+		sed 's/^/# /' "$out" | head -n 5
+		ktap_not_ok "$name"
+	fi
+}
+bad "--mode bogus" "invalid --mode 'bogus'" -t 4 --mode bogus
+bad "--pattern bogus" "invalid --pattern 'bogus'" --pattern bogus
+bad "-t 0" "invalid --threads '0'" -t 0
+bad "-t abc" "invalid --threads 'abc'" -t abc
+bad "-d -1" "invalid --duration '-1'" -d -1
+bad "--cpus 0-x" "invalid --cpus '0-x'" --cpus 0-x
+bad "--cpus 4095 (unavailable CPU)" "invalid --cpus '4095'" --cpus 4095
+bad "--wx bogus" "invalid --wx 'bogus'" --wx bogus
+bad "unknown option --bogus" "unknown option '--bogus'" --bogus
+bad "missing argument to --mode" "option '--mode' requires an argument" \
+	--mode
+bad "--slots 1" "invalid --slots '1'" --slots 1
+
+name="-t 64 on $(nproc) CPUs: 2 s, no violation"
+run "$name" 0 -t 64 -d 2 && ktap_ok "$name"
+
+name="-n 500 stops after exactly 500 rounds"
+if run "$name" 0 -t 4 -n 500; then
+	grep -q '^result: PASS: 500 rounds' "$out"
+	ktap_result "$name" $?
+fi
+
+name="--cpus 0 --pattern migrate: runs on CPU 0 only"
+if run "$name" 0 -t 4 -d 1 --cpus 0 --pattern migrate; then
+	! grep -q '^  cpu [1-9]' "$out"
+	ktap_result "$name" $?
+fi
+
+name="--wx inplace: no violation"
+run "$name" 0 -q -t 4 -d 1 --wx inplace && ktap_ok "$name"
+
+name="--compare-raw prints the verified/raw ratio"
+if run "$name" 0 -t 4 -d 2 --compare-raw; then
+	grep '^verified/raw' "$out" | sed 's/^/# /'
+	grep -q '^verified/raw: [0-9]' "$out"
+	ktap_result "$name" $?
+fi
+
+# Watchdog: a stalled executor fails the run, named, in bounded time.
+name="watchdog: stalled executor named, exit 1 within 10 s"
+start=$(date +%s)
+if run "$name" 1 -t 4 -d 30 --watchdog 1 --inject stall; then
+	took=$(($(date +%s) - start))
+	grep 'watchdog:' "$out" | head -n 1 | sed 's/^/# /'
+	grep -q 'watchdog: executor 0 (tid [0-9]*) made no progress' "$out" &&
+		[ "$took" -le 10 ]
+	ktap_result "$name" $?
+fi
+name="watchdog: no false positive with sleepy executors"
+run "$name" 0 -q -t 16 -d 3 --watchdog 1 --pattern sleepy && ktap_ok "$name"
+
+# JSON report: valid and complete.
+name="--json: valid JSON with the report's fields"
+if run "$name" 0 -q -t 4 -d 1 --json "$tmp/r.json"; then
+	fields='.rounds .rounds_per_s .executions .violations
+		.membarrier_latency_ns.p50 .membarrier_latency_ns.p99
+		.membarrier_latency_ns.max .cpu_attribution .mode .pattern
+		.threads .environment.kernel_release .environment.cpu_model
+		.phase.per_cpu[0].executions .exit_code'
+	ok=0
+	python3 -m json.tool "$tmp/r.json" >/dev/null || ok=1
+	for f in $fields; do
+		v=$(jq -e "$f" "$tmp/r.json" 2>/dev/null) || {
+			ktap_diag "missing JSON field $f"
+			ok=1
+		}
+		: "$v"
+	done
+	ktap_result "$name" $ok
+fi
+name="--json with --compare-raw: ratio field present"
+if run "$name" 0 -q -t 4 -d 1 --compare-raw --json "$tmp/c.json"; then
+	jq -e '.compare_raw.verified_over_raw >= 0' "$tmp/c.json" >/dev/null
+	ktap_result "$name" $?
+fi
+
+name="-h prints usage and exits 0"
+if run "$name" 0 -h; then
+	grep -q -- '--threads' "$out"
+	ktap_result "$name" $?
+fi
+
+ktap_finish

@@ -1,0 +1,70 @@
+# KTAP helpers for the stress-syncore tests. POSIX sh: runs under bash on
+# the host and busybox sh in guests (the guest install inlines this file).
+ktap_n=0
+ktap_pass=0
+ktap_fail=0
+ktap_skip=0
+
+ktap_header()
+{
+	echo "TAP version 13"
+	echo "1..$1"
+}
+
+ktap_diag()
+{
+	echo "$*" | sed 's/^/# /'
+}
+
+ktap_ok()
+{
+	ktap_n=$((ktap_n + 1))
+	ktap_pass=$((ktap_pass + 1))
+	echo "ok $ktap_n $*"
+}
+
+ktap_not_ok()
+{
+	ktap_n=$((ktap_n + 1))
+	ktap_fail=$((ktap_fail + 1))
+	echo "not ok $ktap_n $*"
+}
+
+# ktap_skip NAME REASON
+ktap_skip()
+{
+	ktap_n=$((ktap_n + 1))
+	ktap_skip=$((ktap_skip + 1))
+	echo "ok $ktap_n $1 # SKIP $2"
+}
+
+# ktap_result NAME CONDITION-STATUS: 0 pass, anything else fail
+ktap_result()
+{
+	if [ "$2" -eq 0 ]; then
+		ktap_ok "$1"
+	else
+		ktap_not_ok "$1"
+	fi
+}
+
+ktap_finish()
+{
+	echo "# Totals: pass:$ktap_pass fail:$ktap_fail xfail:0 xpass:0 skip:$ktap_skip error:0"
+	[ "$ktap_fail" -eq 0 ] || exit 1
+	[ "$ktap_pass" -gt 0 ] || [ "$ktap_skip" -eq 0 ] || exit 4
+	exit 0
+}
+
+# Value of "violations" in a stress-syncore "result:" line.
+ktap_violations()
+{
+	sed -n 's/^result: [A-Z]*: .* \([0-9][0-9]*\) violations$/\1/p' "$1" |
+		tail -n 1
+}
+
+# The SKIP reason stress-syncore printed, if any.
+ktap_skip_reason()
+{
+	sed -n 's/^SKIP: //p' "$1" | head -n 1
+}
