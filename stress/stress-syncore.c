@@ -51,7 +51,7 @@
 #define RING_SIZE		16	/* last executions per executor */
 #define MAX_LAT_SAMPLES		(1u << 20)
 #define SLEEPY_WAIT_NS		2000000L
-#define INJECT_WINDOW_NS	20000000L
+#define INJECT_WINDOW_NS	50000000L
 #define INJECT_STALL_AFTER	100
 #define INJECT_SIGILL_ROUND	3
 #define COMPARE_WINDOW_NS	100000000ull

@@ -1,0 +1,33 @@
+#!/bin/sh
+# Guest test: stress-syncore in sync-core mode with busy executors, sleepy
+# executors (idle -> same mm: the lazy path) and migrating executors.
+# Bounded work for QEMU TCG (membarrier runs ~200 calls/s there): each run
+# lasts 3 s. KTAP on stdout; exit 0 pass, 1 fail, 4 skip.
+bin=${STRESS_SYNCORE:-$(dirname "$0")/../bin/stress-syncore}
+out=/tmp/stress-syncore.$$
+threads=${STRESS_THREADS:-4}
+
+ktap_header 3
+for pattern in busy sleepy migrate; do
+	name="stress-syncore sync-core $pattern: $threads executors, 3 s, no violation"
+	"$bin" -t "$threads" -d 3 --watchdog 30 --mode sync-core \
+		--pattern "$pattern" >"$out" 2>&1
+	rc=$?
+	grep -E '^(code|  rounds|  violations|  membarrier|  cpu attribution|violation|watchdog)' \
+		"$out" | head -n 12 | sed 's/^/# /'
+	case $rc in
+	0)
+		ktap_ok "$name"
+		;;
+	4)
+		ktap_skip "$name" "$(ktap_skip_reason "$out")"
+		;;
+	*)
+		ktap_diag "exit $rc"
+		tail -n 5 "$out" | sed 's/^/# /'
+		ktap_not_ok "$name"
+		;;
+	esac
+done
+rm -f "$out"
+ktap_finish
