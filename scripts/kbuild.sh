@@ -1,0 +1,227 @@
+#!/bin/bash
+# Build a test kernel out of tree and print its build directory.
+#
+# Usage: scripts/kbuild.sh ARCH VARIANT TREE
+#   ARCH     x86_64 | arm64 | riscv64 | powerpc64le (see arch_info below)
+#   VARIANT  default | debug | nofeat
+#   TREE     kernel source tree (scripts/ktree.sh or scripts/ksrc.sh output)
+#
+# The config is tinyconfig merged (TREE/scripts/kconfig/merge_config.sh) with
+# these fragments from kernel-patches/configs/, in order, when they exist:
+#   common.config  ARCH.config  cross-ARCH.config  VARIANT.config
+#   VARIANT-ARCH.config  and any files in $KBUILD_EXTRA_CONFIGS (spaces).
+# then "make olddefconfig". Every option the fragments ask for is checked in
+# the final .config: a symbol that TREE does not define at all is a warning
+# (e.g. a test only the patched tree adds); any other mismatch is an error.
+#
+# Build dir: $SYNCORE_CACHE/kbuild/ARCH-VARIANT-KEY, KEY = hash of TREE's HEAD
+# (plus uncommitted changes), the fragments and the toolchain. An already
+# built dir is reused as it is. Builds are serialized through
+# $SYNCORE_CACHE/.kbuild.lock and use ccache when installed
+# ($SYNCORE_CACHE/ccache). Output goes to DIR/build.log; on failure its last
+# 40 lines go to stderr and the exit status is 1.
+#
+# KBUILD_CONFIG_ONLY=1: make and check the config only, in DIR.config-only,
+# without the lock; prints that dir.
+#
+# Kernel image: DIR/$(scripts/kbuild.sh --image ARCH), e.g.
+# arch/x86/boot/bzImage or arch/arm64/boot/Image.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+cache=${SYNCORE_CACHE:-$HOME/.cache/syncore}
+confdir=${KBUILD_CONFIG_DIR:-$top/kernel-patches/configs}
+
+die() { echo "kbuild: $*" >&2; exit 1; }
+usage() {
+	echo "usage: $0 ARCH VARIANT TREE   (ARCH: x86_64|arm64|riscv64|powerpc64le," \
+		"VARIANT: default|debug|nofeat)" >&2
+	echo "       $0 --image ARCH" >&2
+	exit 2
+}
+
+# The arch table: one entry per supported ARCH. To add an arch, add a case
+# here and a cross-ARCH.config (or ARCH.config) fragment.
+#   karch   make ARCH=
+#   cross   CROSS_COMPILE= (empty when building natively)
+#   target  make target that produces the image
+#   image   image path relative to the build dir
+arch_info() {
+	case $1 in
+	x86_64)
+		karch=x86_64 cross=x86_64-linux-gnu- target=bzImage
+		image=arch/x86/boot/bzImage ;;
+	arm64)
+		karch=arm64 cross=aarch64-linux-gnu- target=Image
+		image=arch/arm64/boot/Image ;;
+	riscv64)
+		karch=riscv cross=riscv64-linux-gnu- target=Image
+		image=arch/riscv/boot/Image ;;
+	powerpc64le)
+		karch=powerpc cross=powerpc64le-linux-gnu- target=vmlinux
+		image=vmlinux ;;
+	*)
+		return 1 ;;
+	esac
+	# No prefix for the host's own arch.
+	if [ "$(uname -m)" = "${cross%%-*}" ]; then
+		cross=
+	fi
+	return 0
+}
+
+if [ "${1:-}" = "--image" ]; then
+	[ $# -eq 2 ] || usage
+	arch_info "$2" || die "unknown ARCH '$2'"
+	echo "$image"
+	exit 0
+fi
+
+[ $# -eq 3 ] || usage
+arch=$1 variant=$2 tree=$3
+arch_info "$arch" || { echo "kbuild: unknown ARCH '$arch'" >&2; usage; }
+case $variant in
+default|debug|nofeat) ;;
+*) echo "kbuild: unknown VARIANT '$variant'" >&2; usage ;;
+esac
+[ -f "$tree/Makefile" ] && [ -f "$tree/scripts/kconfig/merge_config.sh" ] ||
+	die "'$tree' is not a kernel source tree"
+tree=$(cd "$tree" && pwd)
+
+frags=()
+for f in common.config "$arch.config" "cross-$arch.config" \
+	"$variant.config" "$variant-$arch.config"; do
+	[ -f "$confdir/$f" ] && frags+=("$confdir/$f")
+done
+for f in ${KBUILD_EXTRA_CONFIGS:-}; do
+	[ -f "$f" ] || die "KBUILD_EXTRA_CONFIGS: '$f' not found"
+	frags+=("$(cd "$(dirname "$f")" && pwd)/$(basename "$f")")
+done
+
+cc=${cross}gcc
+command -v "$cc" >/dev/null || die "$cc not found (scripts/deps.sh vm)"
+
+# Key: the tree's commit (and any uncommitted change), fragments, toolchain.
+if git -C "$tree" rev-parse --git-dir >/dev/null 2>&1; then
+	head=$(git -C "$tree" rev-parse HEAD)
+	dirty=$(git -C "$tree" diff HEAD 2>/dev/null | sha256sum | cut -c1-16)
+else
+	head="nogit:$tree"
+	dirty=
+fi
+key=$(
+	echo "kbuild v1 $arch $variant base=tinyconfig"
+	echo "head $head $dirty"
+	for f in "${frags[@]}"; do
+		echo "frag $(basename "$f")"
+		cat "$f"
+	done
+	"$cc" --version | head -n 1
+)
+key=$(echo "$key" | sha256sum | cut -c1-12)
+dir=$cache/kbuild/$arch-$variant-$key
+done_mark=$dir/.syncore-built
+config_only=${KBUILD_CONFIG_ONLY:-0}
+[ "$config_only" = 0 ] || { dir=$dir.config-only; done_mark=$dir/.none; }
+
+if [ -f "$done_mark" ] && [ -f "$dir/$image" ]; then
+	echo "$dir"
+	exit 0
+fi
+
+mkdir -p "$cache/kbuild" "$dir"
+if [ "$config_only" = 0 ]; then
+	exec 8>"$cache/.kbuild.lock"
+	if ! flock -n 8; then
+		echo "kbuild: waiting for $cache/.kbuild.lock" >&2
+		flock 8
+	fi
+fi
+if [ -f "$done_mark" ] && [ -f "$dir/$image" ]; then
+	echo "$dir"
+	exit 0
+fi
+
+log=$dir/build.log
+: >"$log"
+fail() {
+	echo "kbuild: $* (log: $log)" >&2
+	tail -n 40 "$log" >&2
+	exit 1
+}
+
+makeargs=(-C "$tree" O="$dir" ARCH="$karch" -j"$(nproc)"
+	KBUILD_BUILD_USER=syncore KBUILD_BUILD_HOST=syncore)
+[ -z "$cross" ] || makeargs+=(CROSS_COMPILE="$cross")
+if command -v ccache >/dev/null; then
+	export CCACHE_DIR=$cache/ccache
+	mkdir -p "$CCACHE_DIR"
+	[ -f "$CCACHE_DIR/ccache.conf" ] ||
+		echo "max_size = 8G" >"$CCACHE_DIR/ccache.conf"
+	makeargs+=(CC="ccache $cc" HOSTCC="ccache gcc")
+fi
+
+echo "kbuild: $arch $variant $tree -> $dir" >&2
+{
+	echo "# kbuild $arch $variant tree=$tree head=$head"
+	echo "# fragments: ${frags[*]}"
+} >>"$log"
+
+rm -f "$dir/.config" "$done_mark"
+make "${makeargs[@]}" tinyconfig >>"$log" 2>&1 || fail "tinyconfig failed"
+if [ ${#frags[@]} -gt 0 ]; then
+	(cd "$dir" && ARCH=$karch CROSS_COMPILE=$cross \
+		"$tree/scripts/kconfig/merge_config.sh" -m -O "$dir" \
+		"$dir/.config" "${frags[@]}") >>"$log" 2>&1 ||
+		fail "merge_config.sh failed"
+fi
+make "${makeargs[@]}" olddefconfig >>"$log" 2>&1 || fail "olddefconfig failed"
+
+# Check every requested option against the final config (last fragment
+# wins, as in merge_config.sh).
+declare -A want=()
+order=()
+for f in "${frags[@]}"; do
+	while IFS= read -r line; do
+		case $line in
+		CONFIG_*=*)
+			sym=${line%%=*} val=${line#*=} ;;
+		"# CONFIG_"*" is not set")
+			sym=${line#\# } sym=${sym%% *} val=n ;;
+		*) continue ;;
+		esac
+		[ -n "${want[$sym]+x}" ] || order+=("$sym")
+		want[$sym]=$val
+	done <"$f"
+done
+defined=$(find "$tree" -path "$tree/tools" -prune -o -name 'Kconfig*' -print0 |
+	xargs -0 grep -hoE '^[[:space:]]*(menu)?config[[:space:]]+[A-Za-z0-9_]+' |
+	awk '{print "CONFIG_" $2}' | sort -u)
+bad=0
+for sym in "${order[@]}"; do
+	val=${want[$sym]}
+	got=$(grep -E "^$sym=" "$dir/.config" | head -n 1 | cut -d= -f2- || true)
+	[ -n "$got" ] || got=n
+	[ "$got" = "$val" ] && continue
+	if ! grep -qx "$sym" <<<"$defined"; then
+		echo "kbuild: warning: $sym=$val requested but $tree does not define it" |
+			tee -a "$log" >&2
+		continue
+	fi
+	echo "kbuild: error: $sym=$val requested, got $got" | tee -a "$log" >&2
+	bad=1
+done
+[ $bad -eq 0 ] || fail "config check failed (unmet dependencies?)"
+if [ "$config_only" != 0 ]; then
+	echo "$dir"
+	exit 0
+fi
+
+echo "# make $target" >>"$log"
+start=$(date +%s)
+make "${makeargs[@]}" "$target" >>"$log" 2>&1 || fail "build failed"
+[ -f "$dir/$image" ] || fail "no image $image after build"
+echo "kbuild: built $dir/$image in $(( $(date +%s) - start ))s" | tee -a "$log" >&2
+touch "$done_mark"
+echo "$dir"
