@@ -30,6 +30,13 @@ run()
 		ktap_not_ok "$name"
 		return 1
 	fi
+	# A successful run must have done work: rounds and executions.
+	if [ "$want" -eq 0 ] && [ "$1" != -h ] &&
+	   ! grep -qE '^result: PASS: [1-9][0-9]* rounds, [1-9][0-9]* executions' "$out"; then
+		ktap_diag "$bin $*: no 'result: PASS' line with rounds and executions"
+		ktap_not_ok "$name"
+		return 1
+	fi
 	return 0
 }
 
