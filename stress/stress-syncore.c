@@ -54,7 +54,7 @@
 #define INJECT_WINDOW_NS	50000000L
 #define INJECT_STALL_AFTER	100
 #define INJECT_SIGILL_ROUND	3
-#define COMPARE_WINDOW_NS	100000000ull
+#define COMPARE_WINDOW_NS	10000000ull
 #define ALTSTACK_SIZE		(64 * 1024)
 
 enum mode {
@@ -313,7 +313,7 @@ static const char usage_text[] =
 "      --mode MODE        sync-core (default), consumer-fence,\n"
 "                         private-expedited, mprotect, none, raw\n"
 "      --pattern PAT      busy (default), sleepy, migrate, fork, mixed\n"
-"      --slots K          code slots recycled through RCU (default 8192, >= 2)\n"
+"      --slots K          code slots recycled through RCU (default 32768, >= 2)\n"
 "      --wx MODEL         dual (default: RW alias + RX view of a memfd)\n"
 "                         or inplace (one RWX mapping)\n"
 "      --cpus LIST        run executors on these CPUs (e.g. 0-3,6)\n"
@@ -507,7 +507,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	o->duration = 5;
 	o->mode = MODE_SYNC_CORE;
 	o->pattern = PAT_BUSY;
-	o->slots = 8192;
+	o->slots = 32768;
 	o->seed = 1;
 	o->watchdog = 20;
 
@@ -1071,6 +1071,27 @@ static void exchange_slots(uint32_t *retired, unsigned int *nretired,
 	pthread_mutex_unlock(&rcl.lock);
 }
 
+/* Time spent in raw windows (odd COMPARE_WINDOW_NS periods) before @t. */
+static uint64_t raw_time_before(uint64_t t)
+{
+	uint64_t rest = t % (2 * COMPARE_WINDOW_NS);
+
+	return t / (2 * COMPARE_WINDOW_NS) * COMPARE_WINDOW_NS +
+	       (rest > COMPARE_WINDOW_NS ? rest - COMPARE_WINDOW_NS : 0);
+}
+
+/*
+ * Split wall time exactly between the window kinds, whatever the writer was
+ * doing (or not scheduled): both rates then see the same machine.
+ */
+static void account_windows(uint64_t from, uint64_t to)
+{
+	uint64_t raw = raw_time_before(to) - raw_time_before(from);
+
+	g.raw_ns += raw;
+	g.verified_ns += to - from - raw;
+}
+
 static void *writer_main(void *arg)
 {
 	unsigned int nslots = g.opt.slots;
@@ -1112,10 +1133,7 @@ static void *writer_main(void *arg)
 			 * windows so both see the same machine load.
 			 */
 			t_now = now_ns();
-			if (raw_window)
-				g.raw_ns += t_now - t_prev;
-			else
-				g.verified_ns += t_now - t_prev;
+			account_windows(t_prev, t_now);
 			t_prev = t_now;
 			raw_window = (t_now / COMPARE_WINDOW_NS) & 1;
 			if (raw_window) {
@@ -1159,12 +1177,8 @@ static void *writer_main(void *arg)
 		cur = slot;
 		__atomic_store_n(&g.rounds, ++round, __ATOMIC_RELAXED);
 	}
-	if (g.opt.compare_raw) {
-		if (raw_window)
-			g.raw_ns += now_ns() - t_prev;
-		else
-			g.verified_ns += now_ns() - t_prev;
-	}
+	if (g.opt.compare_raw)
+		account_windows(t_prev, now_ns());
 	pthread_mutex_lock(&rcl.lock);
 	rcl.writer_done = true;
 	pthread_cond_broadcast(&rcl.cond);
