@@ -249,7 +249,6 @@ static void skip(const char *fmt, ...)
 	vsnprintf(g.skip_reason, sizeof(g.skip_reason), fmt, ap);
 	va_end(ap);
 	printf("SKIP: %s\n", g.skip_reason);
-	fprintf(stderr, PROG ": SKIP: %s\n", g.skip_reason);
 	exit(EXIT_SKIP);
 }
 

@@ -2,12 +2,13 @@
 # Host tests for stress-syncore: every mode and pattern, the injected
 # faults, option errors, the watchdog and the JSON report. KTAP output.
 #
-# Usage: tests/host-tests.sh PATH-TO-STRESS-SYNCORE
+# Usage: tests/host-tests.sh PATH-TO-STRESS-SYNCORE [DENY-MEMBARRIER]
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/ktap.sh"
 
-bin=${1:?usage: $0 STRESS-SYNCORE}
+bin=${1:?usage: $0 STRESS-SYNCORE [DENY-MEMBARRIER]}
+deny=${2:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 out=$tmp/out
@@ -43,7 +44,7 @@ run()
 modes="sync-core consumer-fence private-expedited mprotect none raw"
 patterns="busy sleepy migrate fork mixed"
 bad_options=11
-ktap_header $((6 + 5 + 4 + bad_options + 10))
+ktap_header $((6 + 5 + 4 + bad_options + 10 + 3))
 
 for m in $modes; do
 	run "mode $m: 1 s, 4 executors, no violation" 0 \
@@ -172,6 +173,48 @@ name="--json with --compare-raw: ratio field present"
 if run "$name" 0 -q -t 4 -d 1 --compare-raw --json "$tmp/c.json"; then
 	jq -e '.compare_raw.verified_over_raw >= 0' "$tmp/c.json" >/dev/null
 	ktap_result "$name" $?
+fi
+
+# No membarrier: SKIP (exit 4) with the reason, never a failure.
+skip_case()
+{
+	local name=$1 errno=$2 reason=$3 rc
+	if [ -z "$deny" ]; then
+		ktap_skip "$name" "no deny-membarrier helper given"
+		return
+	fi
+	"$deny" "$errno" "$bin" -t 2 -d 1 >"$out" 2>&1
+	rc=$?
+	grep '^SKIP' "$out" | sed 's/^/# /'
+	[ "$rc" -eq 4 ] && grep -q "^SKIP: .*$reason" "$out"
+	ktap_result "$name" $?
+}
+skip_case "membarrier ENOSYS (CONFIG_MEMBARRIER=n): SKIP, exit 4" ENOSYS \
+	"not implemented"
+skip_case "membarrier EPERM (seccomp): SKIP, exit 4" EPERM "denied"
+
+# The guest scripts, as installed, turn that SKIP into KTAP skips.
+name="guest scripts: no membarrier gives SKIP lines and exit 4"
+if [ -z "$deny" ]; then
+	ktap_skip "$name" "no deny-membarrier helper given"
+else
+	printf '#!/bin/sh\nexec %s ENOSYS %s "$@"\n' "$deny" "$bin" \
+		>"$tmp/nomb"
+	chmod +x "$tmp/nomb"
+	ok=0
+	for t in "$here"/guest/*.sh; do
+		{ echo '#!/bin/sh'; cat "$here/ktap.sh"; sed 1d "$t"; } \
+			>"$tmp/guest.sh"
+		STRESS_SYNCORE=$tmp/nomb sh "$tmp/guest.sh" >"$out" 2>&1
+		rc=$?
+		if [ "$rc" -ne 4 ] || grep -q '^not ok' "$out" ||
+		   ! grep -q '^ok 1 .* # SKIP .*not implemented' "$out"; then
+			ktap_diag "$(basename "$t"): exit $rc"
+			sed 's/^/# /' "$out" | tail -n 5
+			ok=1
+		fi
+	done
+	ktap_result "$name" $ok
 fi
 
 name="-h prints usage and exits 0"
