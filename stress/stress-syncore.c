@@ -855,10 +855,13 @@ static void *executor_main(void *arg)
 	bool stall = (g.opt.inject & INJECT_STALL) && e->idx == 0;
 	uint64_t last = UINT64_MAX, n = 0;
 	unsigned int next_cpu = e->idx;
+	char name[16];
 	stack_t ss;
 
 	self = e;
 	e->tid = gettid();
+	snprintf(name, sizeof(name), "ssc-exec-%u", e->idx);
+	pthread_setname_np(pthread_self(), name);
 	ss.ss_sp = e->altstack;
 	ss.ss_size = ALTSTACK_SIZE;
 	ss.ss_flags = 0;
@@ -1018,6 +1021,7 @@ static void *reclaimer_main(void *arg)
 	(void)arg;
 	if (!batch)
 		die("out of memory");
+	pthread_setname_np(pthread_self(), "ssc-reclaim");
 	pthread_mutex_lock(&rcl.lock);
 	for (;;) {
 		/* Batch: one grace period per many retired slots. */
@@ -1105,6 +1109,7 @@ static void *writer_main(void *arg)
 
 	(void)arg;
 	g.writer_tid = gettid();
+	pthread_setname_np(pthread_self(), "ssc-writer");
 	free_list = calloc(nslots, sizeof(*free_list));
 	retired = calloc(nslots, sizeof(*retired));
 	rcl.pending = calloc(nslots, sizeof(*rcl.pending));
@@ -1200,6 +1205,7 @@ static void *fork_main(void *arg)
 	int status;
 
 	(void)arg;
+	pthread_setname_np(pthread_self(), "ssc-fork");
 	while (!load_stop()) {
 		pid = fork();
 		if (pid == 0) {
