@@ -322,10 +322,17 @@ static void inject(unsigned long i, unsigned int *s)
 static void counter_inc(void)
 {
 #ifdef RSEQ_TESTS_BROKEN_COMMIT
-	/* Deliberately wrong: the commit is a plain load/add/store. */
+	/*
+	 * Deliberately wrong: the commit is a plain load/add/store. The
+	 * short loop in between gives an emulator (QEMU TCG takes
+	 * interrupts only at branches) a point to preempt.
+	 */
 	int cpu = rseq_cpu_start();
 	intptr_t v = RSEQ_READ_ONCE(counters[cpu].v);
+	int spin;
 
+	for (spin = 0; spin < 16; spin++)
+		rseq_barrier();
 	RSEQ_WRITE_ONCE(counters[cpu].v, v + 1);
 #else
 	for (;;) {
