@@ -177,6 +177,20 @@ static void rt_join(int n)
 		pthread_join(threads[i], NULL);
 }
 
+/* A zeroed per-CPU array, aligned for struct rt_slot. */
+static struct rt_slot *slots_alloc(void)
+{
+	void *p;
+
+	if (posix_memalign(&p, __alignof__(struct rt_slot),
+			   nr_slots * sizeof(struct rt_slot))) {
+		perror("posix_memalign");
+		_exit(KSFT_FAIL);
+	}
+	memset(p, 0, nr_slots * sizeof(struct rt_slot));
+	return p;
+}
+
 static int nr_workers(void)
 {
 	int n = opt_mult * nr_allowed;
@@ -366,7 +380,7 @@ static void case_counter(const char *const *names)
 	intptr_t sum = 0;
 	int i;
 
-	counters = calloc(nr_slots, sizeof(*counters));
+	counters = slots_alloc();
 	rt_spawn(n, counter_worker);
 	start_signaller(&sig, n);
 	run_for(opt_duration);
@@ -466,7 +480,7 @@ static void case_list(const char *const *names)
 	long i;
 	int c;
 
-	heads = calloc(nr_slots, sizeof(*heads));
+	heads = slots_alloc();
 	/* Distribute the nodes over the allowed CPUs. */
 	for (i = 0; i < nr_nodes; i++) {
 		c = allowed[i % nr_allowed];
@@ -578,7 +592,7 @@ static void case_fence(const char *const *names, bool per_cpu)
 		return;
 	}
 	fence_gen = calloc(FENCE_MAX_GEN, sizeof(*fence_gen));
-	fence_gen[0] = calloc(nr_slots, sizeof(struct rt_slot));
+	fence_gen[0] = slots_alloc();
 	fence_active = (intptr_t *)fence_gen[0];
 	rt_spawn(n, fence_worker);
 	end = now() + opt_duration;
@@ -586,7 +600,7 @@ static void case_fence(const char *const *names, bool per_cpu)
 		struct rt_slot *old = fence_gen[gen];
 		int cpu = allowed[gen % nr_allowed];
 
-		fence_gen[gen + 1] = calloc(nr_slots, sizeof(struct rt_slot));
+		fence_gen[gen + 1] = slots_alloc();
 		__atomic_store_n(&fence_active,
 				 (intptr_t *)fence_gen[gen + 1],
 				 __ATOMIC_RELEASE);
@@ -735,7 +749,7 @@ static void case_mm_cid(const char *const *names)
 	}
 	cid_bound = nr_slots < (int)threads_total ? (unsigned int)nr_slots :
 						       threads_total;
-	cid_owner = calloc(nr_slots, sizeof(*cid_owner));
+	cid_owner = slots_alloc();
 	rt_spawn(n, cid_worker);
 	run_for(opt_duration);
 	stop = 1;
