@@ -1,0 +1,125 @@
+#!/bin/bash
+# Boot a test kernel with an initramfs in QEMU and keep the console log.
+#
+# Usage: scripts/vm/boot.sh [options] ARCH IMAGE INITRD CONSOLE_LOG
+#   --accel auto|kvm|tcg  (default $SYNCORE_ACCEL or auto: KVM when /dev/kvm
+#                         works for ARCH on this host, else TCG)
+#   --timeout S           hard limit for the whole guest (default 900)
+#   --smp N  --mem MB     (default 4 and 1024)
+#   --append "ARGS"       more kernel command line
+#
+# KVM is probed once per host boot with a short guest (20 s limit: nested
+# KVM can hang right after the firmware); the result is cached in
+# $SYNCORE_CACHE/vm/kvm-probe. The accelerator that ran is printed and
+# written to CONSOLE_LOG.accel.
+#
+# Exit 0 when the guest ran to its end marker (@@SYNCORE-DONE) and powered
+# off; 1 on a timeout, a panic or missing markers, with the reason and the
+# last 50 console lines on stderr.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${SYNCORE_CACHE:-$HOME/.cache/syncore}
+accel=${SYNCORE_ACCEL:-auto} tmo=900 smp=4 mem=1024 append=
+die() { echo "boot: $*" >&2; exit 1; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--accel) accel=$2; shift 2 ;;
+	--timeout) tmo=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
+	-*) echo "boot: unknown option '$1'" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+[ $# -eq 4 ] || { echo "usage: $0 [options] ARCH IMAGE INITRD CONSOLE_LOG" >&2; exit 2; }
+arch=$1 image=$2 initrd=$3 log=$4
+[ -f "$image" ] || die "no kernel image $image"
+[ -f "$initrd" ] || die "no initramfs $initrd"
+
+base_append="panic=-1 loglevel=4 log_buf_len=1M"
+case $arch in
+x86_64)
+	qemu=(qemu-system-x86_64 -M pc -smp "$smp" -m "$mem")
+	hostarch=x86_64 console=ttyS0 ;;
+arm64)
+	qemu=(qemu-system-aarch64 -M virt,gic-version=3 -smp "$smp" -m "$mem")
+	hostarch=aarch64 console=ttyAMA0 ;;
+*) die "unknown ARCH '$arch'" ;;
+esac
+qemu+=(-nographic -no-reboot -net none -kernel "$image" -initrd "$initrd")
+
+# run_qemu ACCEL TIMEOUT LOG APPEND: QEMU's exit status (124: timed out).
+run_qemu() {
+	local a=$1 t=$2 l=$3 extra=$4 cpu=max
+	# TCG: QEMU's cheaper pointer authentication algorithm on arm64.
+	[ "$arch" != arm64 ] || cpu=max,pauth-impdef=on
+	[ "$a" = tcg ] || cpu=host
+	local rc=0
+	timeout -k 5 "$t" "${qemu[@]}" -accel "$a" -cpu "$cpu" \
+		-append "console=$console $base_append $extra" \
+		</dev/null >"$l" 2>"$l.qemu-stderr" || rc=$?
+	# No CRs, no terminal escapes from the firmware.
+	tr -d '\r' <"$l" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[c]//g' \
+		>"$l.tmp" && mv "$l.tmp" "$l"
+	return $rc
+}
+
+kvm_usable() {
+	[ "$(uname -m)" = "$hostarch" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] ||
+		return 1
+	local bid f
+	bid=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo none)
+	f=$cache/vm/kvm-probe-$arch
+	if [ -f "$f" ] && [ "$(head -n 1 "$f")" = "$bid" ]; then
+		[ "$(sed -n 2p "$f")" = yes ]
+		return
+	fi
+	mkdir -p "$cache/vm"
+	echo "boot: probing KVM (20 s limit)" >&2
+	local ok=no start=$SECONDS
+	if run_qemu kvm 20 "$f.log" "syncore.probe=1" &&
+		grep -q '@@SYNCORE-PROBE-OK' "$f.log"; then
+		ok=yes
+	fi
+	echo "boot: KVM probe: $ok ($((SECONDS - start)) s)" >&2
+	printf '%s\n%s\n' "$bid" "$ok" >"$f"
+	[ $ok = yes ]
+}
+
+case $accel in
+auto) if kvm_usable; then accel=kvm; else accel=tcg; fi ;;
+kvm|tcg) ;;
+*) die "unknown accel '$accel'" ;;
+esac
+echo "$accel" >"$log.accel"
+echo "boot: $arch guest, accel=$accel, smp=$smp, mem=${mem}M, timeout=${tmo}s" >&2
+start=$SECONDS
+rc=0
+run_qemu "$accel" "$tmo" "$log" "$append" || rc=$?
+secs=$((SECONDS - start))
+echo "$secs" >"$log.seconds"
+
+reason=
+if grep -q '^@@SYNCORE-DONE' "$log"; then
+	:
+elif [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+	reason="timed out after ${tmo}s"
+elif grep -q 'Kernel panic' "$log"; then
+	reason="kernel panic: $(grep -m1 'Kernel panic' "$log")"
+else
+	reason="no end marker (qemu exit $rc)"
+fi
+if [ -n "$reason" ]; then
+	echo "$reason" >"$log.failure"
+	{
+		echo "boot: $arch guest FAILED after ${secs}s: $reason"
+		echo "boot: last 50 console lines ($log):"
+		tail -n 50 "$log" | sed 's/^/  | /'
+		[ ! -s "$log.qemu-stderr" ] || sed 's/^/  qemu: /' "$log.qemu-stderr"
+	} >&2
+	exit 1
+fi
+rm -f "$log.failure"
+echo "boot: $arch guest finished in ${secs}s (accel=$accel)" >&2

@@ -1,0 +1,45 @@
+#!/bin/bash
+# Print the path of a static busybox for ARCH (x86_64|arm64).
+#   x86_64: /bin/busybox from busybox-static (when the host is x86_64)
+#   arm64:  busybox-static:arm64 fetched with "apt-get download" and
+#           unpacked with dpkg-deb into $SYNCORE_CACHE/busybox-arm64
+set -euo pipefail
+
+arch=${1:?usage: $0 x86_64|arm64}
+cache=${SYNCORE_CACHE:-$HOME/.cache/syncore}
+die() { echo "busybox: $*" >&2; exit 1; }
+
+case $arch in
+x86_64) deb_arch=amd64 ;;
+arm64) deb_arch=arm64 ;;
+*) die "unknown ARCH '$arch'" ;;
+esac
+
+if [ "$(dpkg --print-architecture)" = "$deb_arch" ]; then
+	bb=$(command -v busybox || true)
+	[ -n "$bb" ] || die "busybox not found (apt-get install busybox-static)"
+	file -L "$bb" | grep -q 'statically linked' ||
+		die "$bb is not static (apt-get install busybox-static)"
+	echo "$bb"
+	exit 0
+fi
+
+dir=$cache/busybox-$arch
+if [ ! -x "$dir/bin/busybox" ]; then
+	mkdir -p "$cache"
+	exec 9>"$cache/.busybox-$arch.lock"
+	flock 9
+	if [ ! -x "$dir/bin/busybox" ]; then
+		tmp=$(mktemp -d "$cache/busybox-$arch.XXXXXX")
+		trap 'rm -rf "$tmp"' EXIT
+		echo "busybox: apt-get download busybox-static:$deb_arch" >&2
+		(cd "$tmp" && apt-get download -q "busybox-static:$deb_arch" >&2) ||
+			die "apt-get download busybox-static:$deb_arch failed" \
+				"(dpkg --add-architecture $deb_arch; apt-get update)"
+		dpkg-deb -x "$tmp"/busybox-static_*.deb "$tmp/x"
+		rm -rf "$dir"
+		mkdir -p "$dir/bin"
+		cp "$tmp/x/bin/busybox" "$dir/bin/busybox"
+	fi
+fi
+echo "$dir/bin/busybox"

@@ -1,0 +1,215 @@
+#!/bin/bash
+# Build baseline and patched test kernels, boot them in QEMU with the
+# project's tools and the trees' own selftests, and store KTAP results.
+#
+# Usage: scripts/vm/check-vm.sh [options]
+#   --arch x86_64|arm64|all          (default all)
+#   --variant default|debug|nofeat   (default default)
+#   --kernels baseline|patched|both  (default both)
+#   --series FILE    series for the patched kernel (default kernel-patches/series)
+#   --accel auto|kvm|tcg             (default auto: KVM if it works, else TCG)
+#   --timeout S      hard limit per guest (default 900, 1800 for debug)
+#   --test-timeout S limit per test inside the guest (default 300)
+#   --only GLOB      run only the guest tests whose name matches GLOB
+#   --strict         exit 1 when any result failed (default: exit 0 once
+#                    the results are stored, as "make check" wants)
+#
+# Without --arch/--variant/--kernels: baseline and patched kernels on x86_64
+# and arm64 (default variant), plus the patched kernel's "nofeat" variant
+# (no membarrier, no rseq) on x86_64, where every test must SKIP.
+#
+# Results: $RESULTS/vm-KERNEL-ARCH-VARIANT-TEST.tap/.rc (RESULTS defaults to
+# build/results). Logs: build/vm/KERNEL-ARCH-VARIANT/ (console.log, the
+# initramfs staging dir). Kernels: $SYNCORE_CACHE/kbuild (scripts/kbuild.sh).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+export SYNCORE_CACHE=${SYNCORE_CACHE:-$HOME/.cache/syncore}
+export RESULTS=${RESULTS:-$top/build/results}
+vmdir=$top/build/vm
+
+usage() { sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+bad() { echo "check-vm: $*" >&2; usage; }
+
+arches= variants= kernels= series= accel=${SYNCORE_ACCEL:-auto}
+tmo= ttmo=300 only= strict=0
+while [ $# -gt 0 ]; do
+	case $1 in
+	--arch) arches=${2:?}; shift 2 ;;
+	--variant) variants=${2:?}; shift 2 ;;
+	--kernels) kernels=${2:?}; shift 2 ;;
+	--series) series=$(cd "$(dirname "${2:?}")" && pwd)/$(basename "$2"); shift 2 ;;
+	--accel) accel=${2:?}; shift 2 ;;
+	--timeout) tmo=${2:?}; shift 2 ;;
+	--test-timeout) ttmo=${2:?}; shift 2 ;;
+	--only) only=${2:?}; shift 2 ;;
+	--strict) strict=1; shift ;;
+	-h|--help) usage ;;
+	*) bad "unknown option '$1'" ;;
+	esac
+done
+
+# The matrix: "kernel arch variant" lines.
+if [ -z "$arches$variants$kernels" ]; then
+	matrix="baseline x86_64 default
+patched x86_64 default
+baseline arm64 default
+patched arm64 default
+patched x86_64 nofeat"
+else
+	case ${arches:=all} in
+	all) arches="x86_64 arm64" ;;
+	x86_64|arm64) ;;
+	*) bad "unknown arch '$arches'" ;;
+	esac
+	case ${variants:=default} in
+	default|debug|nofeat) ;;
+	*) bad "unknown variant '$variants'" ;;
+	esac
+	case ${kernels:=both} in
+	both) kernels="baseline patched" ;;
+	baseline|patched) ;;
+	*) bad "unknown kernels '$kernels'" ;;
+	esac
+	matrix=$(for a in $arches; do for k in $kernels; do
+		echo "$k $a $variants"; done; done)
+fi
+case $accel in auto|kvm|tcg) ;; *) bad "unknown accel '$accel'" ;; esac
+# Called from make: keep its command line variables (ARCH=...) and job
+# server away from the kernel and tool builds below.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES ARCH VARIANT KERNELS
+
+mkdir -p "$RESULTS" "$vmdir"
+t0=$SECONDS
+say() { echo "check-vm: [$(date +%H:%M:%S)] $*" >&2; }
+
+# result NAME RC LINE [DETAILS...]: a one-result KTAP file.
+result() {
+	local name=$1 rc=$2 line=$3
+	shift 3
+	{
+		echo "TAP version 13"
+		echo "1..1"
+		for d in "$@"; do printf '%s\n' "$d" | sed 's/^/# /'; done
+		echo "$line"
+	} >"$RESULTS/$name.tap"
+	echo "$rc" >"$RESULTS/$name.rc"
+}
+
+declare -A tree_of=() image_of=()
+tree_for() {
+	local k=$1 out
+	[ -z "${tree_of[$k]:-}" ] || { echo "${tree_of[$k]}"; return 0; }
+	if [ "$k" = baseline ]; then
+		out=$("$top/scripts/ktree.sh" --baseline) || return 1
+	else
+		local s=${series:-$top/kernel-patches/series}
+		[ -f "$s" ] || say "no series file $s: the patched kernel is the baseline"
+		out=$("$top/scripts/ktree.sh" ${series:+"$series"}) || return 1
+	fi
+	tree_of[$k]=$out
+	echo "$out"
+}
+
+for_guest() {
+	local k=$1 a=$2 v=$3 name=$1-$2-$3 prefix=vm-$1-$2-$3
+	local dir=$vmdir/$name tree kdir img err
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	rm -f "$RESULTS/$prefix"-*
+	say "== $name"
+
+	if ! tree=$(tree_for "$k" 2>"$dir/tree.err"); then
+		cat "$dir/tree.err" >&2
+		result "$prefix-kernel" 1 "not ok 1 $k tree: the series does not apply" \
+			"$(cat "$dir/tree.err")"
+		return 0
+	fi
+	cat "$dir/tree.err" >&2
+
+	local s=$SECONDS
+	if ! kdir=$("$top/scripts/kbuild.sh" "$a" "$v" "$tree" 2>"$dir/kbuild.err"); then
+		cat "$dir/kbuild.err" >&2
+		result "$prefix-kernel" 1 "not ok 1 $name kernel build" \
+			"$(tail -n 40 "$dir/kbuild.err")"
+		return 0
+	fi
+	grep -v '^kbuild: waiting' "$dir/kbuild.err" >&2 || true
+	result "$prefix-kernel" 0 "ok 1 $name kernel build" "$kdir"
+	say "kernel ready in $((SECONDS - s))s: $kdir"
+
+	# One initramfs per tree and arch, shared by the variants.
+	local ikey=$k-$a
+	if [ -z "${image_of[$ikey]:-}" ]; then
+		s=$SECONDS
+		if ! img=$("$here/mkimage.sh" "$a" "$tree" "$vmdir/image-$ikey" \
+			2>"$dir/mkimage.err"); then
+			cat "$dir/mkimage.err" >&2
+			result "$prefix-image" 1 "not ok 1 $name guest image" \
+				"$(tail -n 40 "$dir/mkimage.err")"
+			return 0
+		fi
+		cat "$dir/mkimage.err" >&2
+		image_of[$ikey]=$img
+		say "initramfs ready in $((SECONDS - s))s: $img"
+	fi
+	img=${image_of[$ikey]}
+	local tool st
+	while read -r tool st; do
+		case $st in
+		ok) ;;
+		build-failed)
+			result "$prefix-guest-build-$tool" 1 \
+				"not ok 1 $tool: make guest ARCH=$a" \
+				"$(tail -n 30 "$vmdir/image-$ikey/$tool.log")" ;;
+		*) say "note: $tool is not in the guest ($st)" ;;
+		esac
+	done <"$vmdir/image-$ikey/tools.txt"
+
+	local t=${tmo:-$([ "$v" = debug ] && echo 1800 || echo 900)}
+	local app="syncore.timeout=$ttmo${only:+ syncore.only=$only}"
+	local image
+	image=$kdir/$("$top/scripts/kbuild.sh" --image "$a")
+	ln -sfn "$kdir" "$dir/kernel"
+	"$here/boot.sh" --accel "$accel" --timeout "$t" --append "$app" \
+		"$a" "$image" "$img" "$dir/console.log" || true
+	"$here/collect.sh" $([ "$v" = nofeat ] && echo --nofeat) \
+		"$dir/console.log" "$prefix"
+}
+
+while read -r k a v; do
+	[ -n "$k" ] || continue
+	for_guest "$k" "$a" "$v"
+done <<<"$matrix"
+
+# Summary: kernel x arch x variant x test -> status and KTAP totals.
+echo
+printf '%-10s %-7s %-8s %-28s %-5s %s\n' KERNEL ARCH VARIANT TEST RESULT \
+	"KTAP ok/not-ok/skip"
+fails=0
+while read -r k a v; do
+	[ -n "$k" ] || continue
+	for f in "$RESULTS/vm-$k-$a-$v-"*.tap; do
+		[ -e "$f" ] || continue
+		test=${f##*/vm-$k-$a-$v-}
+		test=${test%.tap}
+		rc=$(cat "${f%.tap}.rc" 2>/dev/null || echo 1)
+		ok=$(grep -cE '^ok [0-9]+' "$f" || true)
+		sk=$(grep -E '^ok [0-9]+' "$f" | grep -ci '# *skip' || true)
+		sk0=$(grep -ciE '^1\.\.0 *# *skip' "$f" || true)
+		nok=$(grep -cE '^not ok [0-9]+' "$f" || true)
+		if [ "$nok" -gt 0 ] || { [ "$rc" != 0 ] && [ "$rc" != 4 ]; }; then
+			st=FAIL fails=$((fails + 1))
+		elif [ "$rc" = 4 ]; then
+			st=skip
+		else
+			st=pass
+		fi
+		printf '%-10s %-7s %-8s %-28s %-5s %s\n' "$k" "$a" "$v" "$test" \
+			"$st" "$((ok - sk))/$nok/$((sk + sk0))"
+	done
+done <<<"$matrix"
+echo
+say "done in $((SECONDS - t0))s; $fails failing results; logs in $vmdir"
+[ $strict = 0 ] || [ $fails -eq 0 ]

@@ -1,0 +1,156 @@
+#!/bin/bash
+# Split a guest console log into KTAP results for scripts/tap-summary.sh.
+#
+# Usage: scripts/vm/collect.sh [--nofeat] CONSOLE_LOG PREFIX
+#
+# Writes, in $RESULTS:
+#   PREFIX-<test>.tap/.rc  each /tests/<test>.sh the guest ran (between its
+#                          @@SYNCORE-BEGIN/END markers; rc from the marker);
+#                          a test that started but never ended fails
+#   PREFIX-kunit.tap/.rc   KUnit's KTAP from the kernel log (SKIP when the
+#                          kernel has no KUnit suite)
+#   PREFIX-dmesg.tap/.rc   "ok 1 dmesg clean", or "not ok" listing warnings,
+#                          BUG/lockdep/KASAN reports, oopses and panics
+#   PREFIX-boot.tap/.rc    the guest booted, ran everything and powered off
+#   PREFIX-nofeat.tap/.rc  (--nofeat) every test reported SKIP (exit 4)
+set -euo pipefail
+
+nofeat=0
+[ "${1:-}" != --nofeat ] || { nofeat=1; shift; }
+log=${1:?usage: $0 [--nofeat] CONSOLE_LOG PREFIX}
+prefix=${2:?usage: $0 [--nofeat] CONSOLE_LOG PREFIX}
+: "${RESULTS:?RESULTS is not set}"
+mkdir -p "$RESULTS"
+[ -f "$log" ] || { echo "collect: no console log $log" >&2; exit 1; }
+
+# Per-test files. A marker may follow output that lacked a final newline.
+awk -v dir="$RESULTS" -v prefix="$prefix" '
+function finish(rc, f) {
+	f = dir "/" prefix "-" cur
+	if (rc == "") {
+		print "not ok 999 " cur ": did not finish (guest crashed or timed out)" >> (f ".tap")
+		rc = 1
+	}
+	close(f ".tap")
+	print rc > (f ".rc"); close(f ".rc")
+	cur = ""
+}
+{
+	line = $0
+	p = index(line, "@@SYNCORE-")
+	if (cur != "" && p > 1) {
+		print substr(line, 1, p - 1) >> (dir "/" prefix "-" cur ".tap")
+		line = substr(line, p)
+	}
+	if (line ~ /^@@SYNCORE-BEGIN /) {
+		if (cur != "") finish("")
+		split(line, a, " ")
+		cur = a[2]
+		printf "" > (dir "/" prefix "-" cur ".tap")
+		next
+	}
+	if (line ~ /^@@SYNCORE-END /) {
+		split(line, a, " ")
+		rc = a[3]; sub(/^rc=/, "", rc)
+		if (cur == a[2]) finish(rc)
+		next
+	}
+	if (line ~ /^@@SYNCORE-/) {
+		if (cur != "") finish("")
+		next
+	}
+	if (cur != "") print line >> (dir "/" prefix "-" cur ".tap")
+}
+END { if (cur != "") finish("") }
+' "$log"
+
+# The kernel log as printed by the guest, without timestamps.
+dmesg=$(awk '/^@@SYNCORE-DMESG-BEGIN/ {on = 1; next}
+	/^@@SYNCORE-DMESG-END/ {on = 0} on' "$log" |
+	sed -E 's/^\[ *[0-9]+\.[0-9]+\] ?//')
+have_dmesg=0
+grep -q '^@@SYNCORE-DMESG-END' "$log" && have_dmesg=1
+# Without the guest's own dump, fall back to whatever reached the console.
+src=$dmesg
+[ $have_dmesg = 1 ] || src=$(sed -E 's/^\[ *[0-9]+\.[0-9]+\] ?//' "$log")
+
+# KUnit: the top-level KTAP document (up to its last planned result) and
+# its indented subtests; other kernel messages in between are dropped.
+kunit=$(printf '%s\n' "$src" | awk '
+	!on && /^KTAP version/ { on = 1; print; next }
+	!on { next }
+	/^1\.\.[0-9]+/ { plan = substr($0, 4) + 0; print; if (plan == 0) exit; next }
+	/^[ \t]/ || /^#/ { print; next }
+	/^(ok|not ok) [0-9]+/ { print; if (plan && ++done >= plan) exit }')
+f=$RESULTS/$prefix-kunit
+if [ -n "$kunit" ] && ! printf '%s\n' "$kunit" | grep -qx '1\.\.0'; then
+	printf '%s\n' "$kunit" >"$f.tap"
+	if grep -q '^not ok' "$f.tap"; then echo 1; else echo 0; fi >"$f.rc"
+elif [ $have_dmesg = 1 ]; then
+	printf 'KTAP version 1\n1..0 # SKIP no KUnit suite in this kernel\n' >"$f.tap"
+	echo 4 >"$f.rc"
+else
+	printf 'KTAP version 1\n1..1\nnot ok 1 kunit # no kernel log: the guest did not finish\n' >"$f.tap"
+	echo 1 >"$f.rc"
+fi
+
+# dmesg check.
+f=$RESULTS/$prefix-dmesg
+pat='WARNING:|BUG:|INFO: (task|possible|rcu)|detected stalls|inconsistent lock state|possible (circular|recursive) locking|KASAN:|UBSAN:|Oops|Kernel panic|general protection fault|Unable to handle kernel|cut here|Call Trace:|Internal error:'
+bad=$(printf '%s\n' "$src" | grep -E "$pat" | head -n 40 || true)
+{
+	echo "TAP version 13"
+	echo "1..1"
+	if [ $have_dmesg = 0 ]; then
+		echo "not ok 1 dmesg clean # the guest did not print its kernel log"
+		[ -z "$bad" ] || printf '%s\n' "$bad" | sed 's/^/# /'
+	elif [ -n "$bad" ]; then
+		printf '%s\n' "$bad" | sed 's/^/# /'
+		echo "not ok 1 dmesg clean"
+	else
+		echo "ok 1 dmesg clean"
+	fi
+} >"$f.tap"
+if grep -q '^not ok' "$f.tap"; then echo 1; else echo 0; fi >"$f.rc"
+
+# The guest as a whole.
+f=$RESULTS/$prefix-boot
+accel=$(cat "$log.accel" 2>/dev/null || echo unknown)
+secs=$(cat "$log.seconds" 2>/dev/null || echo '?')
+{
+	echo "TAP version 13"
+	echo "1..1"
+	sed -n '/^@@SYNCORE-ENV-BEGIN/,/^@@SYNCORE-ENV-END/p' "$log" |
+		grep -v '^@@' | sed 's/^/# /'
+	echo "# accel: $accel, ${secs}s, console log: $log"
+	if [ -f "$log.failure" ] || ! grep -q '^@@SYNCORE-DONE' "$log"; then
+		echo "# $(cat "$log.failure" 2>/dev/null || echo 'no end marker')"
+		tail -n 50 "$log" | sed 's/^/# | /'
+		echo "not ok 1 guest ran to completion"
+	else
+		echo "ok 1 guest ran to completion"
+	fi
+} >"$f.tap"
+if grep -q '^not ok' "$f.tap"; then echo 1; else echo 0; fi >"$f.rc"
+
+# nofeat: each tool must have reported a SKIP (exit 4), never a pass.
+if [ $nofeat = 1 ]; then
+	f=$RESULTS/$prefix-nofeat
+	tests=$(grep -E '^@@SYNCORE-END ' "$log" | awk '{print $2, $3}' || true)
+	n=$(printf '%s\n' "$tests" | grep -c . || true)
+	{
+		echo "TAP version 13"
+		echo "1..$n"
+		i=0
+		printf '%s\n' "$tests" | while read -r name rc; do
+			[ -n "$name" ] || continue
+			i=$((i + 1))
+			if [ "$rc" = rc=4 ]; then
+				echo "ok $i $name skips without membarrier/rseq"
+			else
+				echo "not ok $i $name skips without membarrier/rseq # got $rc"
+			fi
+		done
+	} >"$f.tap"
+	if grep -q '^not ok' "$f.tap" || [ "$n" -eq 0 ]; then echo 1; else echo 0; fi >"$f.rc"
+fi
