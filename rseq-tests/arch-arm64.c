@@ -9,6 +9,18 @@
  */
 #include "rseq-tests.h"
 
+#ifdef RSEQ_TESTS_BROKEN_ABORT
+/*
+ * Deliberately wrong: rt_occupy() never publishes its descriptor in
+ * rseq_cs, so the kernel does not know it is inside a sequence.
+ */
+#define RT_ASM_STORE_RSEQ_CS(label, cs_label, rseq_cs) \
+	__rseq_str(label) ":\n"
+#else
+#define RT_ASM_STORE_RSEQ_CS(label, cs_label, rseq_cs) \
+	RSEQ_ASM_STORE_RSEQ_CS(label, cs_label, rseq_cs)
+#endif
+
 int rt_occupy(const uint32_t *id, intptr_t *word, intptr_t mark,
 	      unsigned long spins, int cpu)
 {
@@ -17,7 +29,7 @@ int rt_occupy(const uint32_t *id, intptr_t *word, intptr_t mark,
 	__asm__ __volatile__ goto (
 		RSEQ_ASM_DEFINE_TABLE(1, 2f, 3f, 4f)
 		RSEQ_ASM_DEFINE_EXIT_POINT(2f, %l[changed])
-		RSEQ_ASM_STORE_RSEQ_CS(2, 1b, rseq_cs)
+		RT_ASM_STORE_RSEQ_CS(2, 1b, rseq_cs)
 		RSEQ_ASM_CMP_CPU_ID(cpu_id, current_cpu_id, 4f)
 		"	str	%[mark], [%[word]]\n"
 		"	mov	x14, %[spins]\n"

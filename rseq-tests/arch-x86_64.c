@@ -8,6 +8,18 @@
  */
 #include "rseq-tests.h"
 
+#ifdef RSEQ_TESTS_BROKEN_ABORT
+/*
+ * Deliberately wrong: rt_occupy() never publishes its descriptor in
+ * rseq_cs, so the kernel does not know it is inside a sequence.
+ */
+#define RT_ASM_STORE_RSEQ_CS(label, cs_label, rseq_cs) \
+	__rseq_str(label) ":\n"
+#else
+#define RT_ASM_STORE_RSEQ_CS(label, cs_label, rseq_cs) \
+	RSEQ_ASM_STORE_RSEQ_CS(label, cs_label, rseq_cs)
+#endif
+
 int rt_occupy(const uint32_t *id, intptr_t *word, intptr_t mark,
 	      unsigned long spins, int cpu)
 {
@@ -16,7 +28,7 @@ int rt_occupy(const uint32_t *id, intptr_t *word, intptr_t mark,
 	__asm__ __volatile__ goto (
 		RSEQ_ASM_DEFINE_TABLE(3, 1f, 2f, 4f)
 		RSEQ_ASM_DEFINE_EXIT_POINT(1f, %l[changed])
-		RSEQ_ASM_STORE_RSEQ_CS(1, 3b, 8(%[abi]))
+		RT_ASM_STORE_RSEQ_CS(1, 3b, 8(%[abi]))
 		RSEQ_ASM_CMP_CPU_ID(cpu_id, (%[id]), 4f)
 		"movq %[mark], (%[word])\n\t"
 		"movq %[spins], %%rcx\n\t"
