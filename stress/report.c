@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reports of stress-syncore: the human summary, the JSON file and the
+ * environment they describe (kernel release, CPU model).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+
+#include "arch.h"
+#include "barrier.h"
+#include "executor.h"
+#include "report.h"
+#include "stress.h"
+#include "util.h"
+
+void print_banner(const struct stress *s)
+{
+	const struct options *o = &s->opt;
+
+	printf(PROG " " VERSION ": mode %s, pattern %s, %u executors on %d CPUs, %s\n",
+	       mode_names[o->mode], pattern_names[o->pattern], o->threads,
+	       s->nr_allowed, arch_name());
+	printf("code: %u slots of %d bytes, wx %s%s; %s\n",
+	       o->slots, ARCH_SLOT_SIZE,
+	       s->jit.inplace ? "inplace" : "dual",
+	       s->jit.fallback ? " (memfd_create unavailable)" : "",
+	       arch_describe());
+	if (o->mode == MODE_PRIVATE_EXPEDITED ||
+	    o->mode == MODE_MPROTECT || o->mode == MODE_NONE)
+		printf("note: mode %s is a negative control: it does not serialize cores\n",
+		       mode_names[o->mode]);
+	if (o->inject)
+		printf("note: faults injected on purpose: violations are expected\n");
+}
+
+static const char *signame(int signo)
+{
+	switch (signo) {
+	case SIGILL:
+		return "SIGILL";
+	case SIGSEGV:
+		return "SIGSEGV";
+	case SIGBUS:
+		return "SIGBUS";
+	default:
+		return "signal";
+	}
+}
+
+static void fmt_ns(char *buf, size_t len, uint64_t ns)
+{
+	if (ns >= 1000000)
+		snprintf(buf, len, "%.2f ms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.1f us", ns / 1e3);
+}
+
+static void cpu_model(char *buf, size_t len)
+{
+	static const char *const keys[] = { "model name", "Model", "CPU part" };
+	char line[256], *v;
+	unsigned int k;
+	FILE *f;
+
+	snprintf(buf, len, "unknown");
+	for (k = 0; k < ARRAY_SIZE(keys); k++) {
+		f = fopen("/proc/cpuinfo", "r");
+		if (!f)
+			return;
+		while (fgets(line, sizeof(line), f)) {
+			if (strncmp(line, keys[k], strlen(keys[k])))
+				continue;
+			v = strchr(line, ':');
+			if (!v)
+				continue;
+			v += 1 + strspn(v + 1, " \t");
+			v[strcspn(v, "\n")] = 0;
+			snprintf(buf, len, "%s%s", k == 2 ? "CPU part " : "", v);
+			fclose(f);
+			return;
+		}
+		fclose(f);
+	}
+}
+
+static double rate(uint64_t n, double s)
+{
+	return s > 0 ? n / s : 0;
+}
+
+static double ratio(const struct phase_result *r)
+{
+	double raw = rate(r->raw_calls, r->raw_s);
+
+	return raw > 0 ? rate(r->rounds, r->verified_s) / raw : 0;
+}
+
+void print_phase(const struct stress *s, const struct phase_result *r)
+{
+	char p50[32], p99[32], max[32];
+	unsigned int i;
+	int c;
+
+	printf("phase %s: %.2f s\n", mode_names[r->mode], r->elapsed);
+	printf("  rounds:          %llu (%.1f/s)\n",
+	       (unsigned long long)r->rounds, rate(r->rounds, r->elapsed));
+	printf("  executions:      %llu (%.1f/s)\n",
+	       (unsigned long long)r->executions,
+	       rate(r->executions, r->elapsed));
+	printf("  violations:      %llu (stale %llu, signals %llu)\n",
+	       (unsigned long long)r->violations,
+	       (unsigned long long)r->stale, (unsigned long long)r->signals);
+	if (uses_barrier(r->mode)) {
+		fmt_ns(p50, sizeof(p50), r->lat_p50);
+		fmt_ns(p99, sizeof(p99), r->lat_p99);
+		fmt_ns(max, sizeof(max), r->lat_max);
+		printf("  %-16s p50 %s, p99 %s, max %s (%llu calls)\n",
+		       r->mode == MODE_MPROTECT ? "mprotect:" : "membarrier:",
+		       p50, p99, max, (unsigned long long)r->barrier_calls);
+	} else {
+		printf("  membarrier:      not used in this mode\n");
+	}
+	if (r->mode != MODE_RAW)
+		printf("  grace periods:   %llu (writer waited for free slots %llu times)\n",
+		       (unsigned long long)r->grace_periods,
+		       (unsigned long long)r->writer_waits);
+	if (r->forks)
+		printf("  forks:           %llu\n", (unsigned long long)r->forks);
+	printf("  cpu attribution: %s\n", cpu_source_names[r->cpu_source]);
+	for (c = 0; c < s->nr_cpus; c++)
+		if (r->cpu_counts[c])
+			printf("  cpu %-3d          %llu executions\n", c,
+			       (unsigned long long)r->cpu_counts[c]);
+	if (r->cpu_counts[s->nr_cpus])
+		printf("  cpu unknown      %llu executions\n",
+		       (unsigned long long)r->cpu_counts[s->nr_cpus]);
+	if (s->opt.verbose > 0 && s->ex) {
+		for (i = 0; i < s->opt.threads; i++)
+			printf("  executor %-4u   %s, %llu executions, %llu violations\n",
+			       i, pattern_names[s->ex[i].pattern],
+			       (unsigned long long)s->ex[i].executions,
+			       (unsigned long long)s->ex[i].violations);
+	}
+}
+
+void print_violations(const struct stress *s)
+{
+	unsigned int i, j, shown = 0, limit = s->opt.verbose > 0 ? 1000 : 10;
+
+	if (!s->ex)
+		return;
+	for (i = 0; i < s->opt.threads; i++) {
+		const struct executor *e = &s->ex[i];
+
+		for (j = 0; j < e->nviol && shown < limit; j++, shown++) {
+			const struct exec_record *r = &e->viol[j];
+
+			if (r->signo)
+				printf("violation: executor %u cpu %d slot %u generation %u: %s in JIT code\n",
+				       i, r->cpu, r->slot, r->expected,
+				       signame(r->signo));
+			else
+				printf("violation: executor %u cpu %d slot %u expected %u returned %u (%s)\n",
+				       i, r->cpu, r->slot, r->expected,
+				       r->returned,
+				       r->returned < r->expected ? "stale" :
+								   "wrong");
+		}
+	}
+}
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void json_phase(const struct stress *s, FILE *f,
+		       const struct phase_result *r)
+{
+	bool first = true;
+	int c;
+
+	fprintf(f, "{\"mode\": \"%s\", \"elapsed_s\": %.3f, ",
+		mode_names[r->mode], r->elapsed);
+	fprintf(f, "\"rounds\": %llu, \"rounds_per_s\": %.1f, ",
+		(unsigned long long)r->rounds, rate(r->rounds, r->elapsed));
+	fprintf(f, "\"executions\": %llu, \"violations\": %llu, ",
+		(unsigned long long)r->executions,
+		(unsigned long long)r->violations);
+	fprintf(f, "\"stale\": %llu, \"signals\": %llu, ",
+		(unsigned long long)r->stale, (unsigned long long)r->signals);
+	fprintf(f, "\"grace_periods\": %llu, \"writer_waits\": %llu, \"forks\": %llu, ",
+		(unsigned long long)r->grace_periods,
+		(unsigned long long)r->writer_waits,
+		(unsigned long long)r->forks);
+	fprintf(f, "\"membarrier\": {\"used\": %s, \"calls\": %llu, \"p50_ns\": %llu, \"p99_ns\": %llu, \"max_ns\": %llu}, ",
+		uses_barrier(r->mode) ? "true" : "false",
+		(unsigned long long)r->barrier_calls,
+		(unsigned long long)r->lat_p50,
+		(unsigned long long)r->lat_p99,
+		(unsigned long long)r->lat_max);
+	fprintf(f, "\"cpu_attribution\": \"%s\", \"per_cpu\": [",
+		cpu_source_names[r->cpu_source]);
+	for (c = 0; c <= s->nr_cpus; c++) {
+		if (!r->cpu_counts[c])
+			continue;
+		fprintf(f, "%s{\"cpu\": %d, \"executions\": %llu}",
+			first ? "" : ", ", c < s->nr_cpus ? c : -1,
+			(unsigned long long)r->cpu_counts[c]);
+		first = false;
+	}
+	fprintf(f, "], \"watchdog_fired\": %s}",
+		r->watchdog_fired ? "true" : "false");
+}
+
+void write_json(const struct stress *s, const char *path,
+		const struct phase_result *main_res, int exit_code)
+{
+	struct utsname uts;
+	char model[128];
+	FILE *f;
+
+	f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, PROG ": cannot write %s: %s\n", path,
+			strerror(errno));
+		return;
+	}
+	uname(&uts);
+	cpu_model(model, sizeof(model));
+	fprintf(f, "{\n  \"tool\": \"" PROG "\",\n  \"version\": \"" VERSION "\",\n");
+	fprintf(f, "  \"environment\": {\"kernel_release\": ");
+	json_string(f, uts.release);
+	fprintf(f, ", \"machine\": ");
+	json_string(f, uts.machine);
+	fprintf(f, ", \"arch\": \"%s\", \"cpu_model\": ", arch_name());
+	json_string(f, model);
+	fprintf(f, ", \"cpus_online\": %d, \"arch_detail\": ", get_nprocs());
+	json_string(f, arch_describe());
+	fprintf(f, "},\n");
+	fprintf(f, "  \"mode\": \"%s\",\n  \"pattern\": \"%s\",\n",
+		mode_names[main_res->mode], pattern_names[s->opt.pattern]);
+	fprintf(f, "  \"threads\": %u,\n  \"slots\": %u,\n  \"wx\": \"%s\",\n",
+		s->opt.threads, s->opt.slots,
+		s->jit.inplace ? "inplace" : "dual");
+	fprintf(f, "  \"seed\": %llu,\n  \"duration_s\": %.3f,\n",
+		(unsigned long long)s->opt.seed, s->opt.duration);
+	fprintf(f, "  \"inject\": [%s%s%s%s%s],\n",
+		s->opt.inject & INJECT_PUBLISH_EARLY ? "\"publish-early\"" : "",
+		(s->opt.inject & INJECT_PUBLISH_EARLY) &&
+		(s->opt.inject & ~INJECT_PUBLISH_EARLY) ? ", " : "",
+		s->opt.inject & INJECT_STALL ? "\"stall\"" : "",
+		(s->opt.inject & INJECT_STALL) &&
+		(s->opt.inject & INJECT_SIGILL) ? ", " : "",
+		s->opt.inject & INJECT_SIGILL ? "\"sigill\"" : "");
+	fprintf(f, "  \"rounds\": %llu,\n  \"rounds_per_s\": %.1f,\n",
+		(unsigned long long)main_res->rounds,
+		rate(main_res->rounds, main_res->elapsed));
+	fprintf(f, "  \"executions\": %llu,\n  \"violations\": %llu,\n",
+		(unsigned long long)main_res->executions,
+		(unsigned long long)main_res->violations);
+	fprintf(f, "  \"membarrier_latency_ns\": {\"p50\": %llu, \"p99\": %llu, \"max\": %llu},\n",
+		(unsigned long long)main_res->lat_p50,
+		(unsigned long long)main_res->lat_p99,
+		(unsigned long long)main_res->lat_max);
+	fprintf(f, "  \"cpu_attribution\": \"%s\",\n",
+		cpu_source_names[main_res->cpu_source]);
+	fprintf(f, "  \"phase\": ");
+	json_phase(s, f, main_res);
+	fprintf(f, ",\n");
+	if (s->opt.compare_raw)
+		fprintf(f, "  \"compare_raw\": {\"verified_rounds_per_s\": %.1f, \"verified_s\": %.3f, \"raw_calls_per_s\": %.1f, \"raw_s\": %.3f, \"raw_calls\": %llu, \"verified_over_raw\": %.3f},\n",
+			rate(main_res->rounds, main_res->verified_s),
+			main_res->verified_s,
+			rate(main_res->raw_calls, main_res->raw_s),
+			main_res->raw_s,
+			(unsigned long long)main_res->raw_calls,
+			ratio(main_res));
+	fprintf(f, "  \"watchdog\": ");
+	json_string(f, main_res->watchdog_fired ? main_res->watchdog_msg : "");
+	fprintf(f, ",\n  \"result\": \"%s\",\n  \"exit_code\": %d\n}\n",
+		exit_code ? "fail" : "pass", exit_code);
+	fclose(f);
+}
+
+void print_compare_raw(const struct stress *s, const struct phase_result *r)
+{
+	printf("verified/raw: %.3f (%.1f verified rounds/s over %.2f s / %.1f raw membarrier calls/s over %.2f s, interleaved, %u executors)\n",
+	       ratio(r), rate(r->rounds, r->verified_s),
+	       r->verified_s, rate(r->raw_calls, r->raw_s),
+	       r->raw_s, s->opt.threads);
+}
+
+void print_result(const struct phase_result *r, int exit_code)
+{
+	printf("result: %s: %llu rounds, %llu executions, %llu violations\n",
+	       exit_code ? "FAIL" : "PASS", (unsigned long long)r->rounds,
+	       (unsigned long long)r->executions,
+	       (unsigned long long)r->violations);
+}
