@@ -524,7 +524,7 @@ static void case_list(const char *const *names)
 
 #define FENCE_MAX_GEN	16384
 /* Spins between loading the active pointer and the commit. */
-#define FENCE_DELAY	64
+#define FENCE_DELAY	256
 
 #ifdef RSEQ_TESTS_BROKEN_FENCE
 /* Deliberately wrong: a memory barrier that restarts no sequence. */
