@@ -5,7 +5,8 @@
 # Usage: tests/host-tests.sh PATH-TO-STRESS-SYNCORE [DENY-MEMBARRIER]
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/ktap.sh"
+. "$here/../../scripts/ktap.sh"
+. "$here/ktap-stress.sh"
 
 bin=${1:?usage: $0 STRESS-SYNCORE [DENY-MEMBARRIER]}
 deny=${2:-}
@@ -60,29 +61,19 @@ done
 
 # The detector must see the injected faults.
 name="inject publish-early: detected (exit 1, violations > 0)"
-if run "$name" 1 -t 8 -d 2 --inject publish-early; then
-	v=$(ktap_violations "$out")
-	ktap_diag "publish-early: ${v:-?} violations"
-	[ "${v:-0}" -gt 0 ]
-	ktap_result "$name" $?
-fi
+run "$name" 1 -t 8 -d 2 --inject publish-early &&
+	ktap_detected "$name" "$out"
 name="inject publish-early, sleepy pattern: detected"
-if run "$name" 1 -t 4 -d 2 --pattern sleepy --inject publish-early; then
-	v=$(ktap_violations "$out")
-	[ "${v:-0}" -gt 0 ]
-	ktap_result "$name" $?
-fi
+run "$name" 1 -t 4 -d 2 --pattern sleepy --inject publish-early &&
+	ktap_detected "$name" "$out"
 name="inject sigill: SIGILL in JIT code caught and reported"
 if run "$name" 1 -t 4 -d 1 --inject sigill; then
 	grep -q 'slot [0-9]* generation [0-9]*: SIGILL in JIT code' "$out"
 	ktap_result "$name" $?
 fi
 name="publish-early with --wx inplace: detected"
-if run "$name" 1 -t 4 -d 1 --wx inplace --inject publish-early; then
-	v=$(ktap_violations "$out")
-	[ "${v:-0}" -gt 0 ]
-	ktap_result "$name" $?
-fi
+run "$name" 1 -t 4 -d 1 --wx inplace --inject publish-early &&
+	ktap_detected "$name" "$out"
 
 # Bad options: exit 2 with a message naming the option.
 bad()
@@ -203,8 +194,7 @@ else
 	chmod +x "$tmp/nomb"
 	ok=0
 	for t in "$here"/guest/*.sh; do
-		{ echo '#!/bin/sh'; cat "$here/ktap.sh"; sed 1d "$t"; } \
-			>"$tmp/guest.sh"
+		"$here/inline-guest.sh" "$t" >"$tmp/guest.sh"
 		STRESS_SYNCORE=$tmp/nomb sh "$tmp/guest.sh" >"$out" 2>&1
 		rc=$?
 		if [ "$rc" -ne 4 ] || grep -q '^not ok' "$out" ||

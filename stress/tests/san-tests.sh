@@ -5,7 +5,8 @@
 # Usage: tests/san-tests.sh asan|tsan MAKE-COMMAND...   (run from stress/)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/ktap.sh"
+. "$here/../../scripts/ktap.sh"
+. "$here/ktap-stress.sh"
 
 san=${1:?usage: $0 asan|tsan MAKE...}
 shift

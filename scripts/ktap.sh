@@ -1,5 +1,12 @@
-# KTAP helpers for the stress-syncore tests. POSIX sh: runs under bash on
-# the host and busybox sh in guests (the guest install inlines this file).
+# KTAP helpers for shell tests. POSIX sh: source it from bash on the host
+# or busybox sh in guests (guest installs may inline it into a script).
+#
+#   . scripts/ktap.sh
+#   ktap_header N; ktap_ok NAME | ktap_not_ok NAME | ktap_skip NAME REASON
+#   | ktap_result NAME STATUS; ...; ktap_finish
+#
+# ktap_finish exits 1 if any case failed, 4 if every case was skipped,
+# 0 otherwise.
 ktap_n=0
 ktap_pass=0
 ktap_fail=0
@@ -54,17 +61,4 @@ ktap_finish()
 	[ "$ktap_fail" -eq 0 ] || exit 1
 	[ "$ktap_pass" -gt 0 ] || [ "$ktap_skip" -eq 0 ] || exit 4
 	exit 0
-}
-
-# Value of "violations" in a stress-syncore "result:" line.
-ktap_violations()
-{
-	sed -n 's/^result: [A-Z]*: .* \([0-9][0-9]*\) violations$/\1/p' "$1" |
-		tail -n 1
-}
-
-# The SKIP reason stress-syncore printed, if any.
-ktap_skip_reason()
-{
-	sed -n 's/^SKIP: //p' "$1" | head -n 1
 }
