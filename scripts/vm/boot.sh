@@ -58,7 +58,7 @@ run_qemu() {
 	[ "$a" = tcg ] || cpu=host
 	local rc=0
 	timeout -k 5 "$t" "${qemu[@]}" -accel "$a" -cpu "$cpu" \
-		-append "console=$console $base_append $extra" \
+		-append "console=$console $base_append syncore.accel=$a $extra" \
 		</dev/null >"$l" 2>"$l.qemu-stderr" || rc=$?
 	# No CRs, no terminal escapes from the firmware.
 	tr -d '\r' <"$l" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[c]//g' \
@@ -78,12 +78,16 @@ kvm_usable() {
 	fi
 	mkdir -p "$cache/vm"
 	echo "boot: probing KVM (20 s limit)" >&2
-	local ok=no start=$SECONDS
-	if run_qemu kvm 20 "$f.log" "syncore.probe=1" &&
-		grep -q '@@SYNCORE-PROBE-OK' "$f.log"; then
-		ok=yes
+	local ok=no start=$SECONDS rc=0 why
+	run_qemu kvm 20 "$f.log" "syncore.probe=1" || rc=$?
+	if grep -q '@@SYNCORE-PROBE-OK' "$f.log"; then
+		ok=yes why="the probe guest booted"
+	elif [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		why="the probe guest hung (20 s)"
+	else
+		why="qemu exit $rc: $(grep -v warning "$f.log.qemu-stderr" | tail -n 1)"
 	fi
-	echo "boot: KVM probe: $ok ($((SECONDS - start)) s)" >&2
+	echo "boot: KVM probe: $ok, $why ($((SECONDS - start)) s)" >&2
 	printf '%s\n%s\n' "$bid" "$ok" >"$f"
 	[ $ok = yes ]
 }

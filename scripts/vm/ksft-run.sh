@@ -5,7 +5,9 @@
 # scripts/vm/kselftests.sh as /kselftest/run.sh). Runs the commands listed
 # in DIR/list (one per line: program and arguments) in DIR, kselftest
 # run_test style: one top-level KTAP result per command, the command's own
-# output indented as "# " diagnostics.
+# output indented as "# " diagnostics. A line "slow CMD" is a command whose
+# fixed amount of work takes many minutes under TCG: it runs only when the
+# kernel command line says syncore.accel=kvm, else it is a SKIP that says so.
 #
 # Usage: run.sh DIR SUITE PROBE [TIMEOUT]
 #   PROBE  syscall the suite needs (membarrier|rseq): a kernel without it
@@ -26,6 +28,15 @@ i=0 fail=0 skip=0
 while read -r cmd; do
 	[ -n "$cmd" ] || continue
 	i=$((i + 1))
+	case $cmd in
+	slow\ *)
+		cmd=${cmd#slow }
+		if ! grep -qw 'syncore.accel=kvm' /proc/cmdline; then
+			echo "ok $i selftests: $suite: $cmd # SKIP fixed work too long under TCG (runs under KVM)"
+			skip=$((skip + 1))
+			continue
+		fi ;;
+	esac
 	echo "# selftests: $suite: $cmd"
 	# shellcheck disable=SC2086
 	timeout -s KILL "$tmo" ./$cmd </dev/null >/tmp/ksft.out 2>&1
