@@ -12,7 +12,7 @@ host_pkgs="build-essential pkg-config make gcc liburcu-dev linux-source-6.12
 	xz-utils gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
 	linux-perf"
 vm_pkgs="qemu-system-x86 qemu-system-arm busybox-static cpio flex bison bc
-	libelf-dev libssl-dev ccache sparse rsync kmod
+	libelf-dev libssl-dev ccache sparse rsync kmod file
 	gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu"
 arm64_pkgs="liburcu-dev:arm64"
 
