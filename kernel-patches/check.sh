@@ -6,9 +6,10 @@
 #   --series FILE  the series file (default: kernel-patches/series)
 #   --only LIST    comma-separated subset of: apply,checkpatch,bisect,builds,
 #                  sparse (default: all)
-#   --selftest     run the checks on generated throwaway series in a temporary
-#                  directory and verify that each check passes and fails when
-#                  it should (takes a few minutes with a warm cache)
+#   --selftest     run apply, checkpatch, bisect and sparse on generated
+#                  throwaway series in a temporary directory and verify that
+#                  each passes and fails when it should (KTAP; about ten
+#                  minutes, most of it making two git worktrees)
 #
 # Each check is one KTAP document stored by scripts/tap-run.sh as
 # $RESULTS/series-<check>.tap:
@@ -19,9 +20,10 @@
 #   series-checkpatch  per patch: checkpatch.pl --strict gives no error or
 #                      warning, there is a Signed-off-by and a changelog body
 #   series-bisect      per patch i: the tree with patches 1..i builds for
-#                      x86_64 (default config) without new warnings in the
-#                      files the series touches; built incrementally in one
-#                      dedicated build dir
+#                      x86_64 (kbuild.sh's default config) without compiler
+#                      warnings in the files the series touches; built
+#                      incrementally, one commit after the other, from
+#                      kbuild.sh's build of the whole series
 #   series-builds      the whole series builds for x86_64, arm64 (default and
 #                      MEMBARRIER=n "nofeat", through scripts/kbuild.sh, shared
 #                      with the VM tests) and for riscv64 and powerpc64le
@@ -37,7 +39,9 @@
 # hashes (git tree ids, config, compiler), so a rerun with nothing changed
 # takes seconds. Kernel builds are serialized by flock on
 # $SYNCORE_CACHE/.kbuild.lock and use -j2 (KJOBS overrides). Progress lines
-# go to stderr.
+# go to stderr. CHECK_BUILDS="ARCH:VARIANT ..." narrows series-builds (the
+# default is all five). CHECK_NO_OVERLAY=1 makes series-bisect use a worktree and
+# build dir of its own instead of overlays (see "bisect" below).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -57,7 +61,7 @@ TAPRUN=$top/scripts/tap-run.sh
 KJOBS=${KJOBS:-2}
 work=$cache/check
 lock=$cache/.kbuild.lock
-all_checks="apply checkpatch bisect builds sparse"
+all_checks="apply checkpatch builds bisect sparse"
 
 # Progress goes to fd 3: the terminal's stderr, not the KTAP file that
 # tap-run.sh captures (the driver opens it before running the checks).
@@ -132,18 +136,6 @@ series_commits() {
 }
 
 # ---------------------------------------------------------------- builds
-# Architectures built here (not by scripts/kbuild.sh): kernel ARCH and
-# cross compiler prefix.
-cross_arch() {
-	case $1 in
-	x86_64) echo "x86_64 " ;;
-	arm64) echo "arm64 aarch64-linux-gnu-" ;;
-	riscv64) echo "riscv riscv64-linux-gnu-" ;;
-	powerpc64le) echo "powerpc powerpc64le-linux-gnu-" ;;
-	*) return 1 ;;
-	esac
-}
-
 # make in a kernel tree, serialized with every other kernel build.
 kmake() {
 	local src=$1 out=$2 karch=$3 cross=$4
@@ -153,23 +145,8 @@ kmake() {
 	flock "$lock" make -C "$src" O="$out" ARCH="$karch" \
 		${cross:+CROSS_COMPILE=$cross} \
 		CC="${ccache_on:+ccache }$cc" HOSTCC="${ccache_on:+ccache }gcc" \
+		KBUILD_BUILD_USER=syncore KBUILD_BUILD_HOST=syncore \
 		-j"$KJOBS" "$@"
-}
-
-# Write a config into OUT: tinyconfig, then the fragments (later ones win),
-# then olddefconfig. Only rewrites .config when its content changes, so
-# incremental builds stay incremental.
-make_config() {
-	local src=$1 out=$2 karch=$3 cross=$4
-	shift 4
-	local tmp=$out.cfgtmp
-	rm -rf "$tmp"
-	mkdir -p "$tmp" "$out"
-	kmake "$src" "$tmp" "$karch" "$cross" -s tinyconfig >/dev/null
-	cat "$@" >>"$tmp/.config"
-	kmake "$src" "$tmp" "$karch" "$cross" -s olddefconfig >/dev/null 2>&1
-	cmp -s "$tmp/.config" "$out/.config" || cp "$tmp/.config" "$out/.config"
-	rm -rf "$tmp"
 }
 
 # Version of the tools that decide a build's outcome.
@@ -186,7 +163,7 @@ tool_id() {
 # patched file compares equal.
 norm_warnings() {
 	local src=$1
-	sed -n "s|^\($src/\)\{0,1\}\([^ :]*\):[0-9]*:\([0-9]*:\)\{0,1\} \(warning\|error\)\(.*\)|\2: \4\5|p" |
+	sed -nE "s#^($src/)?([^ :]+):[0-9]+:([0-9]+:)? (warning|error|   )(.*)#\2: \4\5#p" |
 		sed 's/[[:space:]]*$//'
 }
 
@@ -293,95 +270,306 @@ check_checkpatch() {
 	ktap_end
 }
 
-# The x86_64 default config of scripts/kbuild.sh for tree T: the build dir
-# it prints holds the .config. Echoes the .config path.
-kbuild_config() {
-	local t=$1 b
-	b=$("$KBUILD" x86_64 default "$t" 2>>"$work/kbuild.log") || return 1
-	[ -f "$b/.config" ] || return 1
-	echo "$b/.config"
+# ---------------------------------------------------------------- builds
+# The whole series through scripts/kbuild.sh (builds shared with the VM
+# tests: same tree and config, same build dir).
+check_builds() {
+	local t v arch variant name logf b
+	local builds=${CHECK_BUILDS:-x86_64:default arm64:default x86_64:nofeat riscv64:default powerpc64le:default}
+	t=$(tree_of_series) || ktap_skip_all builds "the series does not apply (see series-apply)"
+	[ -x "$KBUILD" ] || ktap_skip_all builds "scripts/kbuild.sh not available"
+	ktap_plan $(echo $builds | wc -w)
+	for v in $builds; do
+		arch=${v%%:*} variant=${v#*:}
+		name="build $arch $variant"
+		[ "$variant" = nofeat ] && name+=" (CONFIG_MEMBARRIER=n)"
+		log "$name"
+		logf=$work/kbuild-$arch-$variant.log
+		if b=$("$KBUILD" "$arch" "$variant" "$t" 2>"$logf"); then
+			ktap_ok "$name"
+			echo "build dir: $b" | ktap_diag
+		elif grep -q 'gcc not found' "$logf"; then
+			ktap_skip "$name" "$(grep 'gcc not found' "$logf" | head -1)"
+		else
+			ktap_notok "$name"
+			tail -n 40 "$logf" | ktap_diag
+		fi
+	done
+	ktap_end
 }
 
-# The dedicated incremental build: one detached worktree of the pristine
-# repository and one O= dir, both reused from run to run.
+# ---------------------------------------------------------------- bisect
+# Results, kept under $work by content: a build of commit C with config
+# CFG is $work/bisect/results/KEY.{rc,log}; sparse on FILE at C is
+# $work/sparse/KEY/FILE.{log,warn}; KEY = hash(C's tree id, CFG, tools).
+res_key() {
+	{
+		git -C "$ksrc" rev-parse "$1^{tree}"
+		cat "$2"
+		tool_id ""
+	} | hash
+}
+bres() { echo "$work/bisect/results/$(res_key "$1" "$2")"; }
+sres() { echo "$work/sparse/$(res_key "$1" "$2")/${3//\//_}"; }
+
+# kbuild.sh's x86_64 default build of tree T: sets kb (its build dir) and
+# kb_ok (1 if it built). When the build fails, kb is the dir it failed in.
+kb_dir() {
+	local d
+	kb_ok=0
+	mkdir -p "$work"
+	if kb=$("$KBUILD" x86_64 default "$1" 2>>"$work/kbuild.log"); then
+		kb_ok=1
+		return 0
+	fi
+	d=$(KBUILD_CONFIG_ONLY=1 "$KBUILD" x86_64 default "$1" \
+		2>>"$work/kbuild.log") || return 1
+	kb=${d%.config-only}
+	[ -f "$kb/.config" ] || kb=$d
+}
+
+# The build steps are done in one of two ways.
+#
+# Overlay (the default, needs "unshare -m" and overlayfs): in a private
+# mount namespace, overlays are mounted on the patched tree T and on
+# kbuild.sh's build dir of T, so that both keep their paths (same command
+# lines: make and ccache reuse everything) while nothing is written to
+# them. Starting from the whole series (already built by kbuild.sh), the
+# walk goes back one commit at a time, rewriting only the files that differ
+# (git archive | tar -m, so they are newer than the objects), and runs an
+# incremental make. No full build, no worktree to check out. Sparse runs on
+# the whole series there, and on the pristine tree at the end of the walk.
+#
+# Worktree (fallback): a detached worktree of the pristine repository and
+# one O= dir of its own under $work/bisect, kept from run to run, walked
+# forward commit by commit (the first build is a full one).
+
+overlay_ok() {
+	[ -z "${CHECK_NO_OVERLAY:-}" ] || return 1
+	command -v unshare >/dev/null && grep -qw overlay /proc/filesystems &&
+		unshare -m true 2>/dev/null
+}
+
+# In the overlay: make the tree's files those of commit $1.
+ov_move_to() {
+	local target=$1 st p paths=()
+	while IFS=$'\t' read -r st p; do
+		case $st in
+		D) rm -f "$ov_t/$p" ;;
+		*) paths+=("$p") ;;
+		esac
+	done < <(git -C "$ksrc" diff --no-renames --name-status "$ov_cur" "$target")
+	if [ ${#paths[@]} -gt 0 ]; then
+		git -C "$ksrc" archive --format=tar "$target" -- "${paths[@]}" |
+			tar -xmf - -C "$ov_t"
+	fi
+	ov_cur=$target
+}
+
+ov_sparse() {
+	local c=$1 f r
+	shift
+	for f in "$@"; do
+		r=$(sres "$c" "$ov_cfg" "$f")
+		[ ! -f "$r.warn" ] || continue
+		mkdir -p "$(dirname "$r")"
+		log "sparse $f at $(git -C "$ksrc" log -1 --format=%h "$c")"
+		kmake "$ov_t" "$ov_kb" x86_64 "" C=2 CHECK=sparse "${f%.c}.o" \
+			>"$r.log" 2>&1 || true
+		norm_warnings "$ov_t" <"$r.log" | sort >"$r.warn"
+	done
+}
+
+# Runs inside "unshare -m" (check.sh --walk): see above. Environment:
+# OV_T, OV_KB, OV_KBOK, OV_SCRATCH, OV_FILES (sparse), series on argv.
+walk_inner() {
+	local scr=$OV_SCRATCH c i r commits
+	ov_t=$OV_T ov_kb=$OV_KB ov_cfg=$OV_KB/.config
+	ksrc=$(baseline)
+	mkdir -p "$scr/su" "$scr/sw" "$scr/bu" "$scr/bw" "$work/bisect/results"
+	# The config is read before the mount, the key must not move.
+	cp "$ov_cfg" "$scr/config"
+	ov_cfg=$scr/config
+	mount -t overlay overlay -o "lowerdir=$ov_t,upperdir=$scr/su,workdir=$scr/sw" "$ov_t"
+	mount -t overlay overlay -o "lowerdir=$ov_kb,upperdir=$scr/bu,workdir=$scr/bw" "$ov_kb"
+	mapfile -t commits < <(series_commits "$ov_t")
+	ov_cur=${commits[-1]}
+	for ((i = ${#commits[@]} - 1; i >= 0; i--)); do
+		c=${commits[i]}
+		r=$(bres "$c" "$ov_cfg")
+		if [ ! -f "$r.rc" ]; then
+			if [ "$c" = "${commits[-1]}" ] && [ "$OV_KBOK" = 1 ]; then
+				cp "$ov_kb/build.log" "$r.log"
+				echo 0 >"$r.rc"
+			else
+				log "bisect: build $((i + 1))/${#commits[@]} (overlay)"
+				ov_move_to "$c"
+				rc=0
+				kmake "$ov_t" "$ov_kb" x86_64 "" bzImage >"$r.log" 2>&1 || rc=$?
+				echo $rc >"$r.rc"
+			fi
+		fi
+		[ $i -ne $((${#commits[@]} - 1)) ] || ov_sparse "$c" $OV_FILES
+	done
+	if [ -n "$OV_FILES" ]; then
+		c=$(git -C "$ksrc" rev-parse HEAD)
+		ov_move_to "$c"
+		ov_sparse "$c" $OV_FILES
+	fi
+}
+
+# The forward fallback: the worktree and build dir of its own.
 bisect_src=$work/bisect/src
 bisect_out=$work/bisect/build-x86_64
 
 bisect_prepare() {
-	local ksrc=$1 commit=$2
+	local commit=$1
 	if [ ! -e "$bisect_src/.git" ]; then
 		git -C "$ksrc" worktree prune
 		mkdir -p "$(dirname "$bisect_src")"
+		log "bisect: making the worktree $bisect_src"
 		git -C "$ksrc" worktree add -q --detach "$bisect_src" "$commit" >&2
 	fi
 	git -C "$bisect_src" checkout -q --detach -f "$commit"
 }
 
-# Build the bisect tree at COMMIT with CONFIG; result cached by the commit's
-# tree id + config + compiler. Echoes the log path; returns the build status.
-bisect_build() {
-	local commit=$1 config=$2 ksrc=$3 key logf rc=0
-	key=$({
-		git -C "$ksrc" rev-parse "$commit^{tree}"
-		cat "$config"
-		tool_id ""
-	} | hash)
-	logf=$work/bisect/results/$key.log
-	mkdir -p "$work/bisect/results"
-	if [ -f "$work/bisect/results/$key.rc" ]; then
-		echo "$logf"
-		return "$(cat "$work/bisect/results/$key.rc")"
-	fi
-	bisect_prepare "$ksrc" "$commit"
-	cmp -s "$config" "$bisect_out/.config" 2>/dev/null || {
-		mkdir -p "$bisect_out"
-		cp "$config" "$bisect_out/.config"
-	}
-	{
-		kmake "$bisect_src" "$bisect_out" x86_64 "" olddefconfig &&
-			kmake "$bisect_src" "$bisect_out" x86_64 ""
-	} >"$logf" 2>&1 || rc=$?
-	echo $rc >"$work/bisect/results/$key.rc"
-	echo "$logf"
-	return $rc
+# Check out COMMIT in the bisect tree and configure the build dir with
+# CONFIG (copied each time: olddefconfig drops the symbols COMMIT lacks, and
+# Kbuild rebuilds only what depends on a changed symbol).
+bisect_checkout() {
+	local commit=$1 config=$2
+	bisect_prepare "$commit"
+	mkdir -p "$bisect_out"
+	cp "$config" "$bisect_out/.config"
+	kmake "$bisect_src" "$bisect_out" x86_64 "" olddefconfig
 }
 
-check_bisect() {
-	local t config ksrc commits c i=0 logf rc touched warn
-	t=$(tree_of_series) || ktap_skip_all bisect "the series does not apply (see series-apply)"
-	[ -x "$KBUILD" ] || ktap_skip_all bisect "scripts/kbuild.sh not available"
-	log "bisect: x86_64 default config (scripts/kbuild.sh)"
-	ksrc=$(baseline)
-	mapfile -t commits < <(series_commits "$t")
-	ktap_plan ${#commits[@]}
-	if ! config=$(kbuild_config "$ksrc"); then
-		for c in "${commits[@]}"; do
-			ktap_notok "bisect $(git -C "$t" log -1 --format=%s "$c")"
+walk_forward() {
+	local cfg=$1 c i=0 r f
+	shift
+	local commits=("${walk_commits[@]}")
+	for c in "${commits[@]}"; do
+		i=$((i + 1))
+		r=$(bres "$c" "$cfg")
+		[ ! -f "$r.rc" ] || continue
+		log "bisect: build $i/${#commits[@]} (worktree)"
+		rc=0
+		{
+			bisect_checkout "$c" "$cfg" &&
+				kmake "$bisect_src" "$bisect_out" x86_64 "" bzImage
+		} >"$r.log" 2>&1 || rc=$?
+		echo $rc >"$r.rc"
+	done
+	for c in "${commits[-1]}" "$(git -C "$ksrc" rev-parse HEAD)"; do
+		for f in "$@"; do
+			r=$(sres "$c" "$cfg" "$f")
+			[ ! -f "$r.warn" ] || continue
+			mkdir -p "$(dirname "$r")"
+			log "sparse $f at $(git -C "$ksrc" log -1 --format=%h "$c")"
+			bisect_checkout "$c" "$cfg" >/dev/null 2>&1
+			kmake "$bisect_src" "$bisect_out" x86_64 "" C=2 CHECK=sparse \
+				"${f%.c}.o" >"$r.log" 2>&1 || true
+			norm_warnings "$bisect_src" <"$r.log" | sort >"$r.warn"
 		done
-		echo "scripts/kbuild.sh x86_64 default failed on the pristine tree" | ktap_diag
+	done
+}
+
+# .c files the series touches that the x86_64 build compiles (they have an
+# object in kbuild.sh's build dir), plus the two main users of the touched
+# headers.
+sparse_files() {
+	local f files=()
+	while IFS= read -r f; do
+		case $f in
+		kernel/*.c|arch/x86/*.c|mm/*.c)
+			[ ! -f "$kb/${f%.c}.o" ] || files+=("$f") ;;
+		*.h)
+			files+=(kernel/sched/core.c kernel/kthread.c) ;;
+		esac
+	done < <(touched_files "$t")
+	[ ${#files[@]} -eq 0 ] || printf '%s\n' "${files[@]}" | sort -u
+}
+
+# Make sure every bisect build and sparse result of the series is cached.
+# Needs t, kb, kb_ok, walk_commits, sparse_list set.
+ensure_results() {
+	local cfg=$kb/.config c f missing= scr rc=0
+	for c in "${walk_commits[@]}"; do
+		[ -f "$(bres "$c" "$cfg").rc" ] || missing=1
+	done
+	for c in "${walk_commits[-1]}" "$(git -C "$ksrc" rev-parse HEAD)"; do
+		for f in "${sparse_list[@]}"; do
+			[ -f "$(sres "$c" "$cfg" "$f").warn" ] || missing=1
+		done
+	done
+	[ -n "$missing" ] || return 0
+	exec 8>"$work/.bisect.lock"
+	flock 8
+	if overlay_ok; then
+		scr=$work/bisect/ovl.$$
+		rm -rf "$scr"
+		mkdir -p "$scr"
+		OV_T=$t OV_KB=$kb OV_KBOK=$kb_ok OV_SCRATCH=$scr \
+			OV_FILES="${sparse_list[*]}" \
+			unshare -m "$self" --series "$series" --walk || rc=$?
+		rm -rf "$scr"
+		[ $rc -eq 0 ] || log "bisect: overlay walk exited $rc"
+	else
+		walk_forward "$cfg" "${sparse_list[@]}"
+	fi
+	exec 8>&-
+}
+
+# Shared by check_bisect and check_sparse: the patched tree, kbuild.sh's
+# build of it, the commits, the files for sparse, then ensure_results.
+prepare_results() {
+	local what=$1
+	t=$(tree_of_series) || ktap_skip_all "$what" "the series does not apply (see series-apply)"
+	[ -x "$KBUILD" ] || ktap_skip_all "$what" "scripts/kbuild.sh not available"
+	log "$what: scripts/kbuild.sh x86_64 default (the whole series)"
+	if ! kb_dir "$t"; then
+		ktap_plan 1
+		ktap_notok "$what: x86_64 default config"
 		tail -n 40 "$work/kbuild.log" | ktap_diag
 		ktap_end
 	fi
-	exec 8>"$work/.bisect.lock"
-	flock 8
-	for c in "${commits[@]}"; do
+	mapfile -t walk_commits < <(series_commits "$t")
+	sparse_list=()
+	if command -v sparse >/dev/null && [ "$kb_ok" = 1 ]; then
+		mapfile -t sparse_list < <(sparse_files)
+	fi
+	ensure_results
+}
+
+check_bisect() {
+	local c i=0 r rc touched warn name
+	prepare_results bisect
+	ktap_plan ${#walk_commits[@]}
+	for c in "${walk_commits[@]}"; do
 		i=$((i + 1))
-		name="bisect ${i}/${#commits[@]} $(git -C "$t" log -1 --format=%s "$c")"
-		log "$name"
-		rc=0
-		logf=$(bisect_build "$c" "$config" "$ksrc") || rc=$?
-		# New warnings in files this patch (or an earlier one) touches.
-		touched=$(git -C "$t" diff --name-only "$(git -C "$ksrc" rev-parse HEAD)" "$c")
-		warn=$(grep -E '^[^ ]+:[0-9]+:([0-9]+:)? (warning|error):' "$logf" |
-			sed "s|^$bisect_src/||" |
-			grep -F -f <(echo "$touched") || true)
-		if [ $rc -ne 0 ]; then
+		name="bisect ${i}/${#walk_commits[@]} $(git -C "$t" log -1 --format=%s "$c")"
+		r=$(bres "$c" "$kb/.config")
+		if [ ! -f "$r.rc" ]; then
 			ktap_notok "$name"
-			grep -E 'error|Error' "$logf" | head -n 40 | ktap_diag
-			tail -n 20 "$logf" | ktap_diag
+			echo "no build result (see the progress output)" | ktap_diag
+			continue
+		fi
+		rc=$(cat "$r.rc")
+		# Compiler warnings in files this patch (or an earlier one)
+		# touches.
+		touched=$(git -C "$t" diff --name-only "$(git -C "$ksrc" rev-parse HEAD)" "$c")
+		warn=
+		[ -z "$touched" ] ||
+			warn=$(grep -E '^[^ ]+:[0-9]+:([0-9]+:)? (warning|error):' "$r.log" |
+				sed "s|^$t/||; s|^$bisect_src/||" |
+				grep -F -f <(echo "$touched") || true)
+		if [ "$rc" -ne 0 ]; then
+			ktap_notok "$name"
+			grep -E 'error|Error' "$r.log" | head -n 40 | ktap_diag
+			tail -n 20 "$r.log" | ktap_diag
 		elif [ -n "$warn" ]; then
 			ktap_notok "$name"
-			echo "new compiler warnings in files the series touches:" | ktap_diag
+			echo "compiler warnings in files the series touches:" | ktap_diag
 			echo "$warn" | ktap_diag
 		else
 			ktap_ok "$name"
@@ -390,152 +578,37 @@ check_bisect() {
 	ktap_end
 }
 
-# One cross build of tree T for ARCH with configs/cross-ARCH.config; cached
-# by HEAD + fragment + compiler. Echoes the log; returns the build status.
-cross_build() {
-	local arch=$1 t=$2 karch cross frag key out logf rc=0
-	read -r karch cross < <(cross_arch "$arch")
-	frag=$here/configs/cross-$arch.config
-	key=$({
-		git -C "$t" rev-parse HEAD
-		cat "$frag"
-		tool_id "$cross"
-	} | hash)
-	out=$work/builds/$arch-$key
-	logf=$out.log
-	if [ -f "$out.rc" ]; then
-		echo "$logf"
-		return "$(cat "$out.rc")"
-	fi
-	# Keep one build dir per arch: drop the older ones.
-	rm -rf "$work/builds/$arch"-*
-	mkdir -p "$out"
-	{
-		make_config "$t" "$out" "$karch" "$cross" "$frag" &&
-			kmake "$t" "$out" "$karch" "$cross"
-	} >"$logf" 2>&1 || rc=$?
-	echo $rc >"$out.rc"
-	echo "$logf"
-	return $rc
-}
-
-check_builds() {
-	local t arch variant logf rc b
-	t=$(tree_of_series) || ktap_skip_all builds "the series does not apply (see series-apply)"
-	ktap_plan 5
-	for v in x86_64:default arm64:default x86_64:nofeat; do
-		arch=${v%%:*} variant=${v#*:}
-		name="build $arch $variant"
-		[ "$variant" = nofeat ] && name+=" (CONFIG_MEMBARRIER=n)"
-		if [ ! -x "$KBUILD" ]; then
-			ktap_skip "$name" "scripts/kbuild.sh not available"
-			continue
-		fi
-		log "$name (scripts/kbuild.sh)"
-		logf=$work/kbuild-$arch-$variant.log
-		mkdir -p "$work"
-		if b=$("$KBUILD" "$arch" "$variant" "$t" 2>"$logf"); then
-			ktap_ok "$name"
-			echo "build dir: $b" | ktap_diag
-		else
-			ktap_notok "$name"
-			tail -n 40 "$logf" | ktap_diag
-		fi
-	done
-	for arch in riscv64 powerpc64le; do
-		name="build $arch tinyconfig+cross-$arch.config"
-		read -r _ cross < <(cross_arch "$arch")
-		if ! command -v "${cross}gcc" >/dev/null; then
-			ktap_skip "$name" "${cross}gcc not installed"
-			continue
-		fi
-		log "$name"
-		rc=0
-		logf=$(cross_build "$arch" "$t") || rc=$?
-		if [ $rc -eq 0 ]; then
-			ktap_ok "$name"
-		else
-			ktap_notok "$name"
-			grep -E 'error|Error' "$logf" | head -n 40 | ktap_diag
-			tail -n 20 "$logf" | ktap_diag
-		fi
-	done
-	ktap_end
-}
-
-# sparse on FILES (.c, relative) in the bisect build at COMMIT; cached by
-# tree id + files + config + tools. Echoes the normalized warnings file.
-sparse_run() {
-	local commit=$1 config=$2 ksrc=$3
-	shift 3
-	local key f objs=() res
-	key=$({
-		git -C "$ksrc" rev-parse "$commit^{tree}"
-		echo "$@"
-		cat "$config"
-		tool_id ""
-	} | hash)
-	res=$work/sparse/$key
-	mkdir -p "$work/sparse"
-	if [ ! -f "$res.warn" ]; then
-		bisect_prepare "$ksrc" "$commit"
-		cmp -s "$config" "$bisect_out/.config" 2>/dev/null || {
-			mkdir -p "$bisect_out"
-			cp "$config" "$bisect_out/.config"
-		}
-		for f in "$@"; do
-			objs+=("${f%.c}.o")
-		done
-		kmake "$bisect_src" "$bisect_out" x86_64 "" olddefconfig >/dev/null 2>&1
-		kmake "$bisect_src" "$bisect_out" x86_64 "" C=2 CHECK=sparse \
-			"${objs[@]}" >"$res.log" 2>&1 || true
-		norm_warnings "$bisect_src" <"$res.log" | sort >"$res.warn"
-	fi
-	echo "$res"
-}
-
 check_sparse() {
-	local t ksrc config files=() f head base res_b res_p new n
-	t=$(tree_of_series) || ktap_skip_all sparse "the series does not apply (see series-apply)"
-	[ -x "$KBUILD" ] || ktap_skip_all sparse "scripts/kbuild.sh not available"
+	local f base head rb rp new n
 	command -v sparse >/dev/null || ktap_skip_all sparse "sparse not installed"
-	ksrc=$(baseline)
-	config=$(kbuild_config "$ksrc") ||
-		ktap_skip_all sparse "no x86_64 default config (scripts/kbuild.sh failed)"
-	# .c files the series touches that the x86_64 build compiles, plus the
-	# two main users of the touched headers.
-	while IFS= read -r f; do
-		case $f in
-		kernel/*.c|arch/x86/*.c|mm/*.c)
-			if [ -f "$(dirname "$config")/${f%.c}.o" ] ||
-				[ -f "$bisect_out/${f%.c}.o" ]; then
-				files+=("$f")
-			fi ;;
-		*.h)
-			files+=(kernel/sched/core.c kernel/kthread.c) ;;
-		esac
-	done < <(touched_files "$t")
-	mapfile -t files < <(printf '%s\n' "${files[@]}" | sed '/^$/d' | sort -u)
-	[ ${#files[@]} -gt 0 ] ||
+	prepare_results sparse
+	[ "$kb_ok" = 1 ] ||
+		ktap_skip_all sparse "the whole series does not build for x86_64 (see series-builds)"
+	[ ${#sparse_list[@]} -gt 0 ] ||
 		ktap_skip_all sparse "the series touches no .c file built for x86_64 and no header"
-	ktap_plan ${#files[@]}
-	exec 8>"$work/.bisect.lock"
-	flock 8
+	ktap_plan ${#sparse_list[@]}
 	base=$(git -C "$ksrc" rev-parse HEAD)
-	head=$(git -C "$t" rev-parse HEAD)
-	log "sparse: baseline ${files[*]}"
-	res_b=$(sparse_run "$base" "$config" "$ksrc" "${files[@]}")
-	log "sparse: patched ${files[*]}"
-	res_p=$(sparse_run "$head" "$config" "$ksrc" "${files[@]}")
-	for f in "${files[@]}"; do
-		new=$(comm -13 <(grep -F "$f:" "$res_b.warn" || true) \
-			<(grep -F "$f:" "$res_p.warn" || true))
-		n=$(grep -cF "$f:" "$res_p.warn" || true)
+	head=${walk_commits[-1]}
+	for f in "${sparse_list[@]}"; do
+		rb=$(sres "$base" "$kb/.config" "$f")
+		rp=$(sres "$head" "$kb/.config" "$f")
+		if [ ! -f "$rp.warn" ] || [ ! -f "$rb.warn" ]; then
+			ktap_notok "sparse $f"
+			echo "no sparse result (see the progress output)" | ktap_diag
+			continue
+		fi
+		new=$(comm -13 "$rb.warn" "$rp.warn")
+		n=$(grep -c ': warning' "$rp.warn" || true)
 		if [ -n "$new" ]; then
 			ktap_notok "sparse $f"
 			echo "new sparse warnings (not in the pristine tree):" | ktap_diag
 			echo "$new" | ktap_diag
-			grep -F "$f:" "$res_p.log" | head -n 40 | ktap_diag
+			echo "make C=2 output:" | ktap_diag
+			grep -E ': (warning|error)|^   ' "$rp.log" | head -n 40 | ktap_diag
+		elif ! grep -q ' CHECK ' "$rp.log"; then
+			ktap_notok "sparse $f"
+			echo "sparse did not run:" | ktap_diag
+			tail -n 20 "$rp.log" | ktap_diag
 		else
 			ktap_ok "sparse $f"
 			[ "$n" -eq 0 ] || echo "$n warnings, all also in the pristine tree" | ktap_diag
@@ -548,6 +621,7 @@ run_check() {
 	local c=$1
 	read_series
 	mkdir -p "$work"
+	ksrc=$(baseline)
 	if [ ${#patches[@]} -eq 0 ]; then
 		ktap_skip_all "$c" "no series yet"
 	fi
@@ -555,52 +629,202 @@ run_check() {
 }
 
 # ---------------------------------------------------------------- selftest
+# Throwaway commits on the pristine tree, made with a temporary index (no
+# checkout, nothing referenced: only loose objects in its repository).
+st_commit() {
+	local parent=$1 path=$2 prog=$3 msg=$4 blob tree
+	git -C "$st_ksrc" show "$parent:$path" | awk "$prog" >"$st_tmp/blob"
+	export GIT_INDEX_FILE=$st_tmp/index
+	git -C "$st_ksrc" read-tree "$parent"
+	blob=$(git -C "$st_ksrc" hash-object -w "$st_tmp/blob")
+	git -C "$st_ksrc" update-index --cacheinfo "100644,$blob,$path"
+	tree=$(git -C "$st_ksrc" write-tree)
+	unset GIT_INDEX_FILE
+	GIT_AUTHOR_NAME="Sel F. Test" GIT_AUTHOR_EMAIL=selftest@example.com \
+		GIT_COMMITTER_NAME="Sel F. Test" \
+		GIT_COMMITTER_EMAIL=selftest@example.com \
+		GIT_AUTHOR_DATE="2026-01-01 00:00:00 +0000" \
+		GIT_COMMITTER_DATE="2026-01-01 00:00:00 +0000" \
+		git -C "$st_ksrc" commit-tree "$tree" -p "$parent" -m "$msg"
+}
+
+# st_patch DIR N COMMIT: the patch file of COMMIT as DIR/000N-*.patch, added
+# to DIR/series.
+st_patch() {
+	local dir=$1 n=$2 c=$3 f
+	mkdir -p "$dir"
+	f=$(git -C "$st_ksrc" format-patch --start-number "$n" -o "$dir" -1 "$c")
+	basename "$f" >>"$dir/series"
+}
+
+# st_expect DESC FILE REGEX...: every extended regex matches a line of FILE.
+st_expect() {
+	local desc=$1 f=$2 re
+	shift 2
+	for re in "$@"; do
+		if ! grep -qE -- "$re" "$f" 2>/dev/null; then
+			ktap_notok "$desc"
+			echo "no line matching '$re' in $f:" | ktap_diag
+			sed -n '1,60p' "$f" 2>/dev/null | ktap_diag
+			return
+		fi
+	done
+	ktap_ok "$desc"
+}
+
 selftest() {
-	"$here/check-selftest.sh" "$@"
+	local x y none base c1 c2 c3 c4 sob
+	st_tmp=$(mktemp -d "${TMPDIR:-/tmp}/syncore-check-selftest.XXXXXX")
+	trap 'rm -rf "$st_tmp"' EXIT
+	st_ksrc=$(baseline)
+	base=$(git -C "$st_ksrc" rev-parse HEAD)
+	sob="Signed-off-by: Sel F. Test <selftest@example.com>"
+	exec 3>&2
+	log "selftest: making throwaway patches in $st_tmp"
+
+	# 1: good. 2: breaks the build, checkpatch warning. 3: fixes the
+	# build, adds a sparse warning. 4: no changelog, no Signed-off-by.
+	c1=$(st_commit "$base" kernel/kthread.c '
+		{ print }
+		/^ \* @mm: address space to operate on$/ && !done {
+			print " *"
+			print " * The caller must be a kernel thread without an mm."
+			done = 1
+		}' "kthread: document the kthread_use_mm() precondition
+
+Say in the kerneldoc what the WARN_ON_ONCE() checks.
+
+$sob")
+	c2=$(st_commit "$c1" kernel/kthread.c '
+		{ print }
+		/^EXPORT_SYMBOL_GPL\(kthread_use_mm\);$/ {
+			print ""
+			print "void kthread_selftest_hook(void)"
+			print "{"
+			print "\tprintk(KERN_INFO \"kthread selftest\\n\");"
+			print "\tkthread_selftest_undeclared();"
+			print "}"
+		}' "kthread: add a hook that does not build
+
+A throwaway patch: it calls an undeclared function.
+
+$sob")
+	c3=$(st_commit "$c2" kernel/kthread.c '
+		/^void kthread_selftest_hook\(void\)$/ { skip = 6 }
+		skip > 0 { skip--; next }
+		{ print }
+		/^EXPORT_SYMBOL_GPL\(kthread_use_mm\);$/ {
+			print ""
+			print "static int __maybe_unused kthread_selftest_peek(int __user *p)"
+			print "{"
+			print "\treturn *p;"
+			print "}"
+		}' "kthread: replace the hook by a user pointer peek helper
+
+A throwaway patch: it dereferences a __user pointer.
+
+$sob")
+	c4=$(st_commit "$c3" kernel/kthread.c '
+		{ print }
+		/^ \* kthread_unuse_mm - reverse the effect of kthread_use_mm\(\)$/ {
+			print " *"
+		}' "kthread: no changelog")
+
+	x=$st_tmp/x y=$st_tmp/y none=$st_tmp/none
+	st_patch "$x" 1 "$c1"
+	st_patch "$x" 2 "$c2"
+	st_patch "$x" 3 "$c3"
+	# y: patch 3 without patch 2 does not apply; patch 4 has no body.
+	st_patch "$y" 1 "$c1"
+	st_patch "$y" 2 "$c3"
+	st_patch "$y" 3 "$c4"
+	mkdir -p "$none"
+
+	log "selftest: series x (3 patches: good, build break, sparse warning)"
+	RESULTS=$x/res "$self" --series "$x/series" --only apply,checkpatch,bisect,sparse >/dev/null 2>&3
+	log "selftest: series y (patch 2 does not apply, patch 3 has no changelog)"
+	RESULTS=$y/res "$self" --series "$y/series" --only apply,checkpatch >/dev/null 2>&3
+	log "selftest: no series"
+	RESULTS=$none/res "$self" --series "$none/series" >/dev/null 2>&3
+
+	ktap_plan 12
+	st_expect "apply: a good series applies" "$x/res/series-apply.tap" \
+		'^ok 1 apply 0001' '^ok 2 apply 0002' '^ok 3 apply 0003'
+	st_expect "apply: a patch that does not apply fails, naming it" \
+		"$y/res/series-apply.tap" '^ok 1 apply 0001' \
+		'^not ok 2 apply 0002-kthread-replace-the-hook' \
+		'^# ktree: patch does not apply: .*0002-kthread-replace-the-hook' \
+		'^#  .*kernel/kthread.c' '^ok 3 apply 0003.*# SKIP'
+	st_expect "checkpatch: a clean patch passes" "$x/res/series-checkpatch.tap" \
+		'^ok 1 checkpatch' '^ok 3 checkpatch'
+	st_expect "checkpatch: a checkpatch warning fails" "$x/res/series-checkpatch.tap" \
+		'^not ok 2 checkpatch' '^# WARNING:.*printk'
+	st_expect "checkpatch: no Signed-off-by and no changelog fail" \
+		"$y/res/series-checkpatch.tap" '^not ok 3 checkpatch' \
+		'^# no Signed-off-by' '^# empty changelog body'
+	st_expect "bisect: a patch that builds passes" "$x/res/series-bisect.tap" \
+		'^ok 1 bisect 1/3' '^ok 3 bisect 3/3'
+	st_expect "bisect: a patch that breaks the build mid-series fails" \
+		"$x/res/series-bisect.tap" '^not ok 2 bisect 2/3' \
+		'kthread_selftest_undeclared'
+	st_expect "sparse: a new sparse warning fails" "$x/res/series-sparse.tap" \
+		'^not ok [0-9]+ sparse kernel/kthread.c' '^# kernel/kthread.c: warning: dereference of noderef'
+	st_expect "exit status: failing checks exit 1" "$x/res/series-bisect.rc" '^1$'
+	st_expect "exit status: passing checks exit 0" "$x/res/series-apply.rc" '^0$'
+	st_expect "no series: every check skips" "$none/res/series-apply.tap" \
+		'^ok 1 apply # SKIP no series yet'
+	st_expect "no series: checks exit 4 (skip)" "$none/res/series-builds.rc" '^4$'
+	ktap_end
 }
 
 # ---------------------------------------------------------------- main
-series=$here/series
-only=$all_checks
-run=
-while [ $# -gt 0 ]; do
-	case $1 in
-	--series) series=$(realpath -m "$2"); shift 2 ;;
-	--only) only=${2//,/ }; shift 2 ;;
-	--run) run=$2; shift 2 ;;
-	--selftest) shift; selftest "$@"; exit $? ;;
-	-h|--help) usage; exit 0 ;;
-	*) echo "check: unknown option '$1'" >&2; usage >&2; exit 2 ;;
-	esac
-done
-for c in $only; do
-	case " $all_checks " in
-	*" $c "*) ;;
-	*) die "unknown check '$c' (one of: $all_checks)" ;;
-	esac
-done
+# (one function, so that editing this file never affects a running check)
+main() {
+	series=$here/series
+	only=$all_checks
+	run=
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--series) series=$(realpath -m "$2"); shift 2 ;;
+		--only) only=${2//,/ }; shift 2 ;;
+		--run) run=$2; shift 2 ;;
+		--walk) read_series; walk_inner; exit ;;
+		--selftest) selftest; exit $? ;;
+		-h|--help) usage; exit 0 ;;
+		*) echo "check: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+		esac
+	done
+	for c in $only; do
+		case " $all_checks " in
+		*" $c "*) ;;
+		*) die "unknown check '$c' (one of: $all_checks)" ;;
+		esac
+	done
 
-if [ -n "$run" ]; then
-	run_check "$run"
-fi
+	if [ -n "$run" ]; then
+		run_check "$run"
+	fi
 
-# "N passed, N failed, N skipped" of one KTAP file.
-tally() {
-	local s p f
-	s=$(grep -E '^ok [0-9]+' "$1" | grep -ciE '# *skip' || true)
-	p=$(grep -cE '^ok [0-9]+' "$1" || true)
-	f=$(grep -cE '^not ok [0-9]+' "$1" || true)
-	echo "$((p - s)) passed, $f failed, $s skipped"
+	# "N passed, N failed, N skipped" of one KTAP file.
+	tally() {
+		local s p f
+		s=$(grep -E '^ok [0-9]+' "$1" | grep -ciE '# *skip' || true)
+		p=$(grep -cE '^ok [0-9]+' "$1" || true)
+		f=$(grep -cE '^not ok [0-9]+' "$1" || true)
+		echo "$((p - s)) passed, $f failed, $s skipped"
+	}
+
+	start=$(date +%s)
+	exec 3>&2
+	for c in $only; do
+		log "series-$c: start"
+		t0=$(date +%s)
+		"$TAPRUN" "series-$c" -- "$self" --series "$series" --run "$c"
+		log "series-$c: $(tally "$RESULTS/series-$c.tap")" \
+			"(exit $(cat "$RESULTS/series-$c.rc"), $(($(date +%s) - t0))s)"
+	done
+	log "done in $(($(date +%s) - start))s"
+	exit 0
 }
 
-start=$(date +%s)
-exec 3>&2
-for c in $only; do
-	log "series-$c: start"
-	t0=$(date +%s)
-	"$TAPRUN" "series-$c" -- "$self" --series "$series" --run "$c"
-	log "series-$c: $(tally "$RESULTS/series-$c.tap")" \
-		"(exit $(cat "$RESULTS/series-$c.rc"), $(($(date +%s) - t0))s)"
-done
-log "done in $(($(date +%s) - start))s"
-exit 0
+main "$@"; exit
