@@ -121,7 +121,7 @@ secs=$(cat "$log.seconds" 2>/dev/null || echo '?')
 	echo "TAP version 13"
 	echo "1..1"
 	sed -n '/^@@SYNCORE-ENV-BEGIN/,/^@@SYNCORE-ENV-END/p' "$log" |
-		grep -v '^@@' | sed 's/^/# /'
+		{ grep -v '^@@' || true; } | sed 's/^/# /'
 	echo "# accel: $accel, ${secs}s, console log: $log"
 	if [ -f "$log.failure" ] || ! grep -q '^@@SYNCORE-DONE' "$log"; then
 		echo "# $(cat "$log.failure" 2>/dev/null || echo 'no end marker')"
