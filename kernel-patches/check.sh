@@ -8,8 +8,8 @@
 #                  sparse (default: all)
 #   --selftest     run apply, checkpatch, bisect and sparse on generated
 #                  throwaway series in a temporary directory and verify that
-#                  each passes and fails when it should (KTAP; about ten
-#                  minutes, most of it making two git worktrees)
+#                  each passes and fails when it should (KTAP; cold: two git
+#                  worktrees and one x86_64 kernel build, 10-15 minutes)
 #
 # Each check is one KTAP document stored by scripts/tap-run.sh as
 # $RESULTS/series-<check>.tap:
@@ -344,10 +344,15 @@ kb_dir() {
 # one O= dir of its own under $work/bisect, kept from run to run, walked
 # forward commit by commit (the first build is a full one).
 
+# Sets unshare_flags: -m as root, -rm (a user namespace too) otherwise.
 overlay_ok() {
 	[ -z "${CHECK_NO_OVERLAY:-}" ] || return 1
-	command -v unshare >/dev/null && grep -qw overlay /proc/filesystems &&
-		unshare -m true 2>/dev/null
+	command -v unshare >/dev/null && grep -qw overlay /proc/filesystems ||
+		return 1
+	for unshare_flags in -m -rm; do
+		unshare $unshare_flags true 2>/dev/null && return 0
+	done
+	return 1
 }
 
 # True if the files that differ between commits $1 and $2 are all outside
@@ -551,7 +556,7 @@ ensure_results() {
 		mkdir -p "$scr"
 		OV_T=$t OV_KB=$kb OV_KBOK=$kb_ok OV_SCRATCH=$scr \
 			OV_FILES="${sparse_list[*]}" \
-			unshare -m "$self" --series "$series" --walk || rc=$?
+			unshare $unshare_flags "$self" --series "$series" --walk || rc=$?
 		rm -rf "$scr"
 		[ $rc -eq 0 ] || log "bisect: overlay walk exited $rc"
 	else
