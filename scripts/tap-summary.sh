@@ -21,7 +21,12 @@ if [ ${#files[@]} -eq 0 ]; then
 	exit 1
 fi
 
-printf '%-36s %6s %6s %6s  %s\n' SUITE PASS FAIL SKIP EXIT
+w=5
+for tap in "${files[@]}"; do
+	name=$(basename "$tap" .tap)
+	[ ${#name} -le $w ] || w=${#name}
+done
+printf '%-*s %6s %6s %6s  %s\n' $w SUITE PASS FAIL SKIP EXIT
 for tap in "${files[@]}"; do
 	name=$(basename "$tap" .tap)
 	rc=$(cat "$results/$name.rc" 2>/dev/null || echo missing)
@@ -39,7 +44,7 @@ for tap in "${files[@]}"; do
 	fi
 	failures+=$(grep -E '^not ok [0-9]+' "$tap" | sed "s|^|  $name: |")
 	[ "$f" -gt 0 ] && failures+=$'\n'
-	printf '%-36s %6d %6d %6d  %s\n' "$name" "$p" "$f" "$s" "$rc"
+	printf '%-*s %6d %6d %6d  %s\n' $w "$name" "$p" "$f" "$s" "$rc"
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 done
 
