@@ -102,24 +102,11 @@ ktap_skip_all() {
 }
 
 # ---------------------------------------------------------------- series
-# patches[]: absolute patch paths in series order (the same parsing as
-# scripts/ktree.sh: paths relative to the series file, "#" comments).
+# patches[]: absolute patch paths in series order, as scripts/ktree.sh
+# reads them.
 patches=()
 read_series() {
-	local line p sdir
-	patches=()
-	[ -f "$series" ] || return 0
-	sdir=$(cd "$(dirname "$series")" && pwd)
-	while IFS= read -r line || [ -n "$line" ]; do
-		line=${line%%#*}
-		line=$(echo "$line" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
-		[ -n "$line" ] || continue
-		case $line in
-		/*) p=$line ;;
-		*) p=$sdir/$line ;;
-		esac
-		patches+=("$p")
-	done <"$series"
+	mapfile -t patches < <("$top/scripts/ktree.sh" --list "$series")
 }
 
 pname() { basename "$1" .patch; }

@@ -3,6 +3,8 @@
 #
 # Usage: scripts/ktree.sh [SERIES_FILE]   (default: kernel-patches/series)
 #        scripts/ktree.sh --baseline      (the pristine tree, unpatched)
+#        scripts/ktree.sh --list [SERIES_FILE]
+#                                         (print the series' patch paths)
 #
 # The tree is a git worktree of the pristine tree (scripts/ksrc.sh, branch
 # "pristine") with every patch named in SERIES_FILE applied by "git am", one
@@ -31,6 +33,11 @@ if [ "${1:-}" = "--baseline" ]; then
 	echo "$ksrc"
 	exit 0
 fi
+list=
+if [ "${1:-}" = "--list" ]; then
+	list=1
+	shift
+fi
 case ${1:-} in
 -h|--help)
 	sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'
@@ -55,12 +62,19 @@ if [ -f "$series" ]; then
 		/*) p=$line ;;
 		*) p=$sdir/$line ;;
 		esac
-		[ -f "$p" ] || die "$series: patch '$line' not found ($p)"
 		patches+=("$p")
 	done <"$series"
-elif [ -n "${1:-}" ]; then
+elif [ -n "${1:-}" ] && [ -z "$list" ]; then
 	die "series file '$series' not found"
 fi
+
+if [ -n "$list" ]; then
+	[ ${#patches[@]} -eq 0 ] || printf '%s\n' "${patches[@]}"
+	exit 0
+fi
+for p in "${patches[@]}"; do
+	[ -f "$p" ] || die "$series: patch '$(basename "$p")' not found ($p)"
+done
 
 git -C "$ksrc" rev-parse --git-dir >/dev/null 2>&1 ||
 	die "$ksrc is not a git tree; cannot make a worktree (KSRC must be a git tree)"
