@@ -27,7 +27,9 @@
 #   series-builds      the whole series builds for x86_64, arm64 (default and
 #                      MEMBARRIER=n "nofeat", through scripts/kbuild.sh, shared
 #                      with the VM tests) and for riscv64 and powerpc64le
-#                      (tinyconfig + configs/cross-<arch>.config)
+#                      (tinyconfig + configs/cross-<arch>.config); for arm and
+#                      s390 the objects that expand their hooks compile
+#                      (kernel/sched/core.o, kernel/kthread.o, build_utility.o)
 #   series-sparse      "make C=2 CHECK=sparse" on the .c files the series
 #                      touches (kernel/sched/core.c and kernel/kthread.c when
 #                      it touches headers) gives no warning that the pristine
@@ -40,7 +42,7 @@
 # takes seconds. Kernel builds are serialized by flock on
 # $SYNCORE_CACHE/.kbuild.lock and use -j2 (KJOBS overrides). Progress lines
 # go to stderr. CHECK_BUILDS="ARCH:VARIANT ..." narrows series-builds (the
-# default is all five). CHECK_NO_OVERLAY=1 makes series-bisect use a worktree and
+# default is all seven). CHECK_NO_OVERLAY=1 makes series-bisect use a worktree and
 # build dir of its own instead of overlays (see "bisect" below).
 set -euo pipefail
 
@@ -52,6 +54,7 @@ export SYNCORE_CACHE=$cache
 export RESULTS=${RESULTS:-$top/build/results}
 ccache_dir=${CCACHE_DIR:-$cache/ccache}
 export CCACHE_DIR=$ccache_dir
+export CCACHE_NOHASHDIR=1
 ccache_on=
 command -v ccache >/dev/null 2>&1 && ccache_on=ccache
 
@@ -146,11 +149,12 @@ tool_id() {
 }
 
 # Warnings (compiler or sparse) in a make log, normalized: the tree path
-# prefix and the line/column numbers removed, so the same warning in a
+# prefix (or "../" in a build dir below the tree) and the line/column
+# numbers removed, so the same warning in a
 # patched file compares equal.
 norm_warnings() {
 	local src=$1
-	sed -nE "s#^($src/)?([^ :]+):[0-9]+:([0-9]+:)? (warning|error|   )(.*)#\2: \4\5#p" |
+	sed -nE "s#^($src/|\.\./)?([^ :]+):[0-9]+:([0-9]+:)? (warning|error|   )(.*)#\2: \4\5#p" |
 		sed 's/[[:space:]]*$//'
 }
 
@@ -262,7 +266,7 @@ check_checkpatch() {
 # tests: same tree and config, same build dir).
 check_builds() {
 	local t v arch variant name logf b
-	local builds=${CHECK_BUILDS:-x86_64:default arm64:default x86_64:nofeat riscv64:default powerpc64le:default}
+	local builds=${CHECK_BUILDS:-x86_64:default arm64:default x86_64:nofeat riscv64:default powerpc64le:default arm:default s390:default}
 	t=$(tree_of_series) || ktap_skip_all builds "the series does not apply (see series-apply)"
 	[ -x "$KBUILD" ] || ktap_skip_all builds "scripts/kbuild.sh not available"
 	ktap_plan $(echo $builds | wc -w)
@@ -270,6 +274,9 @@ check_builds() {
 		arch=${v%%:*} variant=${v#*:}
 		name="build $arch $variant"
 		[ "$variant" = nofeat ] && name+=" (CONFIG_MEMBARRIER=n)"
+		case $arch in
+		arm|s390) name="compile $arch (the objects that use its hooks)" ;;
+		esac
 		log "$name"
 		logf=$work/kbuild-$arch-$variant.log
 		if b=$("$KBUILD" "$arch" "$variant" "$t" 2>"$logf"); then
@@ -318,10 +325,10 @@ kb_dir() {
 # The build steps are done in one of two ways.
 #
 # Overlay (the default, needs "unshare -m" and overlayfs): in a private
-# mount namespace, overlays are mounted on the patched tree T and on
-# kbuild.sh's build dir of T, so that both keep their paths (same command
-# lines: make and ccache reuse everything) while nothing is written to
-# them. Starting from the whole series (already built by kbuild.sh), the
+# mount namespace, an overlay is mounted on the patched tree T (which holds
+# kbuild.sh's build dir of T; a build dir elsewhere gets an overlay of its
+# own), so that both keep their paths (same command lines: make and ccache
+# reuse everything) while nothing is written to them. Starting from the whole series (already built by kbuild.sh), the
 # walk goes back one commit at a time, rewriting only the files that differ
 # (git archive | tar -m, so they are newer than the objects), and runs an
 # incremental make. No full build, no worktree to check out. Sparse runs on
@@ -409,7 +416,11 @@ walk_inner() {
 	cp "$ov_cfg" "$scr/config"
 	ov_cfg=$scr/config
 	mount -t overlay overlay -o "lowerdir=$ov_t,upperdir=$scr/su,workdir=$scr/sw" "$ov_t"
-	mount -t overlay overlay -o "lowerdir=$ov_kb,upperdir=$scr/bu,workdir=$scr/bw" "$ov_kb"
+	# kbuild.sh's build dir is usually inside the tree: covered already.
+	case $ov_kb in
+	"$ov_t"/*) ;;
+	*) mount -t overlay overlay -o "lowerdir=$ov_kb,upperdir=$scr/bu,workdir=$scr/bw" "$ov_kb" ;;
+	esac
 	mapfile -t commits < <(series_commits "$ov_t")
 	ov_cur=${commits[-1]}
 	# built: the build dir holds a finished make of the files of $ov_cur.
@@ -594,7 +605,7 @@ check_bisect() {
 		warn=
 		[ -z "$touched" ] ||
 			warn=$(grep -E '^[^ ]+:[0-9]+:([0-9]+:)? (warning|error):' "$r.log" |
-				sed "s|^$t/||; s|^$bisect_src/||" |
+				sed "s|^$t/||; s|^$bisect_src/||; s|^\.\./||" |
 				grep -F -f <(echo "$touched") || true)
 		if [ "$rc" -ne 0 ]; then
 			ktap_notok "$name"

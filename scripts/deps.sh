@@ -13,7 +13,8 @@ host_pkgs="build-essential pkg-config make gcc liburcu-dev linux-source-6.12
 	linux-perf"
 vm_pkgs="qemu-system-x86 qemu-system-arm busybox-static cpio flex bison bc
 	libelf-dev libssl-dev ccache sparse rsync kmod file
-	gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu"
+	gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu
+	gcc-arm-linux-gnueabihf gcc-s390x-linux-gnu"
 arm64_pkgs="liburcu-dev:arm64"
 
 case $group in

@@ -2,7 +2,8 @@
 # Build a test kernel out of tree and print its build directory.
 #
 # Usage: scripts/kbuild.sh ARCH VARIANT TREE
-#   ARCH     x86_64 | arm64 | riscv64 | powerpc64le (see arch_info below)
+#   ARCH     x86_64 | arm64 | riscv64 | powerpc64le | arm | s390
+#            (see arch_info below; arm and s390 are compile checks)
 #   VARIANT  default | debug | nofeat
 #   TREE     kernel source tree (scripts/ktree.sh or scripts/ksrc.sh output)
 #
@@ -10,13 +11,21 @@
 # these fragments from kernel-patches/configs/, in order, when they exist:
 #   common.config  ARCH.config  cross-ARCH.config  VARIANT.config
 #   VARIANT-ARCH.config  and any files in $KBUILD_EXTRA_CONFIGS (spaces).
+# common.config is the guests' config: an ARCH with a cross-ARCH.config is a
+# build check only (no guest) and gets its own lean fragment instead.
 # then "make olddefconfig". Every option the fragments ask for is checked in
 # the final .config: a symbol that TREE does not define at all is a warning
 # (e.g. a test only the patched tree adds); any other mismatch is an error.
 #
-# Build dir: $SYNCORE_CACHE/kbuild/ARCH-VARIANT-KEY, KEY = hash of TREE's HEAD
-# (plus uncommitted changes), the fragments and the toolchain. An already
-# built dir is reused as it is. Builds are serialized through
+# Build dir: TREE/.kbuild-ARCH-VARIANT-KEY when TREE is one of the trees the
+# harness made (under $SYNCORE_CACHE), else $SYNCORE_CACHE/kbuild/
+# ARCH-VARIANT-KEY; KEY = hash of TREE's HEAD (plus uncommitted changes), the
+# fragments and the toolchain. An already built dir is reused as it is. A
+# build dir directly below its source tree makes Kbuild name sources by
+# relative paths (srctree is ".."), so compiler command lines do not depend
+# on the tree's path and ccache reuses objects across trees: the baseline and
+# the patched tree, one revision of the series and the next. The leading dot
+# keeps it out of "git status" (the kernel's .gitignore). Builds are serialized through
 # $SYNCORE_CACHE/.kbuild.lock and use ccache when installed
 # ($SYNCORE_CACHE/ccache). Output goes to DIR/build.log; on failure its last
 # 40 lines go to stderr and the exit status is 1.
@@ -35,7 +44,7 @@ confdir=${KBUILD_CONFIG_DIR:-$top/kernel-patches/configs}
 
 die() { echo "kbuild: $*" >&2; exit 1; }
 usage() {
-	echo "usage: $0 ARCH VARIANT TREE   (ARCH: x86_64|arm64|riscv64|powerpc64le," \
+	echo "usage: $0 ARCH VARIANT TREE   (ARCH: x86_64|arm64|riscv64|powerpc64le|arm|s390," \
 		"VARIANT: default|debug|nofeat)" >&2
 	echo "       $0 --image ARCH" >&2
 	exit 2
@@ -45,8 +54,13 @@ usage() {
 # here and a cross-ARCH.config (or ARCH.config) fragment.
 #   karch   make ARCH=
 #   cross   CROSS_COMPILE= (empty when building natively)
-#   target  make target that produces the image
+#   target  make targets that produce the image
 #   image   image path relative to the build dir
+# arm and s390 have no guest and no image: their targets are the objects
+# that expand the arch's mmu_context.h hooks (the scheduler, kthread and
+# membarrier), which is what a series touching those hooks must compile;
+# "image" is then the first of them.
+hook_objs="kernel/sched/core.o kernel/kthread.o kernel/sched/build_utility.o"
 arch_info() {
 	case $1 in
 	x86_64)
@@ -61,6 +75,12 @@ arch_info() {
 	powerpc64le)
 		karch=powerpc cross=powerpc64le-linux-gnu- target=vmlinux
 		image=vmlinux ;;
+	arm)
+		karch=arm cross=arm-linux-gnueabihf- target=$hook_objs
+		image=${hook_objs%% *} ;;
+	s390)
+		karch=s390 cross=s390x-linux-gnu- target=$hook_objs
+		image=${hook_objs%% *} ;;
 	*)
 		return 1 ;;
 	esac
@@ -90,7 +110,9 @@ esac
 tree=$(cd "$tree" && pwd)
 
 frags=()
-for f in common.config "$arch.config" "cross-$arch.config" \
+common=common.config
+[ ! -f "$confdir/cross-$arch.config" ] || common=
+for f in $common "$arch.config" "cross-$arch.config" \
 	"$variant.config" "$variant-$arch.config"; do
 	[ -f "$confdir/$f" ] && frags+=("$confdir/$f")
 done
@@ -120,7 +142,12 @@ key=$(
 	"$cc" --version | head -n 1
 )
 key=$(echo "$key" | sha256sum | cut -c1-12)
-dir=$cache/kbuild/$arch-$variant-$key
+case $(cd "$tree" && pwd -P)/ in
+"$(mkdir -p "$cache" && cd "$cache" && pwd -P)"/*)
+	dir=$tree/.kbuild-$arch-$variant-$key ;;
+*)
+	dir=$cache/kbuild/$arch-$variant-$key ;;
+esac
 done_mark=$dir/.syncore-built
 config_only=${KBUILD_CONFIG_ONLY:-0}
 [ "$config_only" = 0 ] || { dir=$dir.config-only; done_mark=$dir/.none; }
@@ -130,7 +157,7 @@ if [ -f "$done_mark" ] && [ -f "$dir/$image" ]; then
 	exit 0
 fi
 
-mkdir -p "$cache/kbuild" "$dir"
+mkdir -p "$dir"
 if [ "$config_only" = 0 ]; then
 	exec 8>"$cache/.kbuild.lock"
 	if ! flock -n 8; then
@@ -156,6 +183,8 @@ makeargs=(-C "$tree" O="$dir" ARCH="$karch" -j"$(nproc)"
 [ -z "$cross" ] || makeargs+=(CROSS_COMPILE="$cross")
 if command -v ccache >/dev/null; then
 	export CCACHE_DIR=$cache/ccache
+	# Object files do not depend on the build dir's path (see above).
+	export CCACHE_NOHASHDIR=1
 	mkdir -p "$CCACHE_DIR"
 	[ -f "$CCACHE_DIR/ccache.conf" ] ||
 		echo "max_size = 8G" >"$CCACHE_DIR/ccache.conf"
@@ -220,7 +249,8 @@ fi
 
 echo "# make $target" >>"$log"
 start=$(date +%s)
-make "${makeargs[@]}" "$target" >>"$log" 2>&1 || fail "build failed"
+# shellcheck disable=SC2086 # target may be several objects
+make "${makeargs[@]}" $target >>"$log" 2>&1 || fail "build failed"
 [ -f "$dir/$image" ] || fail "no image $image after build"
 echo "kbuild: built $dir/$image in $(( $(date +%s) - start ))s" | tee -a "$log" >&2
 touch "$done_mark"

@@ -20,7 +20,7 @@
 #
 # Results: $RESULTS/vm-KERNEL-ARCH-VARIANT-TEST.tap/.rc (RESULTS defaults to
 # build/results). Logs: build/vm/KERNEL-ARCH-VARIANT/ (console.log, the
-# initramfs staging dir). Kernels: $SYNCORE_CACHE/kbuild (scripts/kbuild.sh).
+# initramfs staging dir). Kernels: scripts/kbuild.sh build dirs.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
