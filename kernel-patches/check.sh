@@ -29,7 +29,8 @@
 #                      with the VM tests) and for riscv64 and powerpc64le
 #                      (tinyconfig + configs/cross-<arch>.config); for arm and
 #                      s390 the objects that expand their hooks compile
-#                      (kernel/sched/core.o, kernel/kthread.o, build_utility.o)
+#                      (kernel/sched/core.o, kernel/kthread.o, build_utility.o);
+#                      a compiler warning in a file the series touches fails
 #   series-sparse      "make C=2 CHECK=sparse" on the .c files the series
 #                      touches (kernel/sched/core.c and kernel/kthread.c when
 #                      it touches headers) gives no warning that the pristine
@@ -52,11 +53,8 @@ self=$here/$(basename "$0")
 cache=${SYNCORE_CACHE:-$HOME/.cache/syncore}
 export SYNCORE_CACHE=$cache
 export RESULTS=${RESULTS:-$top/build/results}
-ccache_dir=${CCACHE_DIR:-$cache/ccache}
-export CCACHE_DIR=$ccache_dir
-export CCACHE_NOHASHDIR=1
-ccache_on=
-command -v ccache >/dev/null 2>&1 && ccache_on=ccache
+# shellcheck source=scripts/ccache.sh
+. "$top/scripts/ccache.sh"
 
 KTREE=${KTREE:-$top/scripts/ktree.sh}
 KBUILD=${KBUILD:-$top/scripts/kbuild.sh}
@@ -134,7 +132,7 @@ kmake() {
 	mkdir -p "$(dirname "$lock")"
 	flock "$lock" make -C "$src" O="$out" ARCH="$karch" \
 		${cross:+CROSS_COMPILE=$cross} \
-		CC="${ccache_on:+ccache }$cc" HOSTCC="${ccache_on:+ccache }gcc" \
+		CC="$ccache$cc" HOSTCC="${ccache}gcc" \
 		KBUILD_BUILD_USER=syncore KBUILD_BUILD_HOST=syncore \
 		-j"$KJOBS" "$@"
 }
@@ -163,6 +161,17 @@ touched_files() {
 	local t=$1 b
 	b=$(git -C "$(baseline)" rev-parse HEAD)
 	git -C "$t" diff --name-only "$b" HEAD
+}
+
+# Compiler warnings in make log $1 about files that commit $2 of the
+# patched tree $t changes from the pristine tree.
+touched_warnings() {
+	local touched
+	touched=$(git -C "$t" diff --name-only "$(git -C "$ksrc" rev-parse HEAD)" "$2")
+	[ -n "$touched" ] || return 0
+	grep -E '^[^ ]+:[0-9]+:([0-9]+:)? (warning|error):' "$1" |
+		sed "s|^$t/||; s|^$bisect_src/||; s|^\.\./||" |
+		grep -F -f <(echo "$touched") || true
 }
 
 # ---------------------------------------------------------------- checks
@@ -265,7 +274,7 @@ check_checkpatch() {
 # The whole series through scripts/kbuild.sh (builds shared with the VM
 # tests: same tree and config, same build dir).
 check_builds() {
-	local t v arch variant name logf b
+	local t v arch variant name logf b warn
 	local builds=${CHECK_BUILDS:-x86_64:default arm64:default x86_64:nofeat riscv64:default powerpc64le:default arm:default s390:default}
 	t=$(tree_of_series) || ktap_skip_all builds "the series does not apply (see series-apply)"
 	[ -x "$KBUILD" ] || ktap_skip_all builds "scripts/kbuild.sh not available"
@@ -280,7 +289,14 @@ check_builds() {
 		log "$name"
 		logf=$work/kbuild-$arch-$variant.log
 		if b=$("$KBUILD" "$arch" "$variant" "$t" 2>"$logf"); then
-			ktap_ok "$name"
+			warn=$(touched_warnings "$b/build.log" HEAD)
+			if [ -n "$warn" ]; then
+				ktap_notok "$name"
+				echo "compiler warnings in files the series touches:" | ktap_diag
+				echo "$warn" | ktap_diag
+			else
+				ktap_ok "$name"
+			fi
 			echo "build dir: $b" | ktap_diag
 		elif grep -q 'gcc not found' "$logf"; then
 			ktap_skip "$name" "$(grep 'gcc not found' "$logf" | head -1)"
@@ -585,7 +601,7 @@ prepare_results() {
 }
 
 check_bisect() {
-	local c i=0 r rc touched warn name
+	local c i=0 r rc warn name
 	prepare_results bisect
 	ktap_plan ${#walk_commits[@]}
 	for c in "${walk_commits[@]}"; do
@@ -601,12 +617,7 @@ check_bisect() {
 		rc=$(cat "$r.rc")
 		# Compiler warnings in files this patch (or an earlier one)
 		# touches.
-		touched=$(git -C "$t" diff --name-only "$(git -C "$ksrc" rev-parse HEAD)" "$c")
-		warn=
-		[ -z "$touched" ] ||
-			warn=$(grep -E '^[^ ]+:[0-9]+:([0-9]+:)? (warning|error):' "$r.log" |
-				sed "s|^$t/||; s|^$bisect_src/||; s|^\.\./||" |
-				grep -F -f <(echo "$touched") || true)
+		warn=$(touched_warnings "$r.log" "$c")
 		if [ "$rc" -ne 0 ]; then
 			ktap_notok "$name"
 			grep -E 'error|Error' "$r.log" | head -n 40 | ktap_diag

@@ -181,15 +181,9 @@ fail() {
 makeargs=(-C "$tree" O="$dir" ARCH="$karch" -j"$(nproc)"
 	KBUILD_BUILD_USER=syncore KBUILD_BUILD_HOST=syncore)
 [ -z "$cross" ] || makeargs+=(CROSS_COMPILE="$cross")
-if command -v ccache >/dev/null; then
-	export CCACHE_DIR=$cache/ccache
-	# Object files do not depend on the build dir's path (see above).
-	export CCACHE_NOHASHDIR=1
-	mkdir -p "$CCACHE_DIR"
-	[ -f "$CCACHE_DIR/ccache.conf" ] ||
-		echo "max_size = 8G" >"$CCACHE_DIR/ccache.conf"
-	makeargs+=(CC="ccache $cc" HOSTCC="ccache gcc")
-fi
+# shellcheck source=scripts/ccache.sh
+. "$here/ccache.sh"
+makeargs+=(CC="$ccache$cc" HOSTCC="${ccache}gcc")
 
 echo "kbuild: $arch $variant $tree -> $dir" >&2
 {
