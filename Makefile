@@ -2,7 +2,8 @@
 #
 #   make            build the userspace tools for this machine
 #   make run        the main job: stress-syncore on this machine
-#   make check      every test: host tests, the series' hygiene, VM guests
+#   make check      every test: host tests, the series' hygiene, VM guests,
+#                   and the checkers' own failure paths (harness-tests)
 #   make check-host host tests only (no kernel builds)
 #   make check-vm   boot baseline and patched kernels and run the suite
 #   make bench      benchmarks (not part of check)
@@ -24,7 +25,7 @@ broke = { mkdir -p $(RESULTS); echo "not ok 1 $(1) exited non-zero" \
 	>$(RESULTS)/$(1)-driver.tap; echo 1 >$(RESULTS)/$(1)-driver.rc; }
 
 .PHONY: all run check check-host check-vm bench clean deps deps-host \
-	host-tests series-tests vm-tests
+	host-tests series-tests vm-tests harness-tests
 
 all: deps-host
 	@for d in $(TOOLS); do \
@@ -59,9 +60,20 @@ vm-tests: deps
 		$(if $(ARCH),--arch $(ARCH)) $(if $(VARIANT),--variant $(VARIANT)) \
 		$(if $(KERNELS),--kernels $(KERNELS)) || $(call broke,check-vm)
 
+# The checkers themselves: kernel-patches/check.sh and the VM harness fail
+# when they should (a patch that breaks the build or adds a sparse or
+# checkpatch warning, a patch that does not apply, a panicking or hanging
+# guest). Cheap once vm-tests has built the baseline x86_64 kernel.
+harness-tests: deps
+	@[ ! -x kernel-patches/check.sh ] || \
+		$(TAP) selftest-series-check -- kernel-patches/check.sh --selftest
+	@[ ! -x scripts/vm/selftest.sh ] || \
+		$(TAP) selftest-vm-harness -- scripts/vm/selftest.sh
+
 check: deps
 	@rm -rf $(RESULTS)
-	@$(MAKE) --no-print-directory host-tests series-tests vm-tests || true
+	@$(MAKE) --no-print-directory host-tests series-tests vm-tests \
+		harness-tests || true
 	@$(SUMMARY)
 
 check-host: deps-host
@@ -75,7 +87,11 @@ check-vm: deps
 	@$(SUMMARY)
 
 bench: all
-	@[ ! -f bench/Makefile ] || $(MAKE) -C bench run
+	@if [ ! -f bench/Makefile ]; then \
+		echo "make bench: no benchmarks yet (bench/ does not exist)" >&2; \
+		exit 1; \
+	fi
+	@$(MAKE) -C bench run
 
 clean:
 	@for d in $(TOOLS) bench; do \

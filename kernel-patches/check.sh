@@ -8,8 +8,9 @@
 #                  sparse (default: all)
 #   --selftest     run apply, checkpatch, bisect and sparse on generated
 #                  throwaway series in a temporary directory and verify that
-#                  each passes and fails when it should (KTAP; cold: two git
-#                  worktrees and one x86_64 kernel build, 10-15 minutes)
+#                  each passes and fails when it should (KTAP; two git
+#                  worktrees and an x86_64 kernel build that ccache mostly
+#                  serves from the baseline build: about 90 s)
 #
 # Each check is one KTAP document stored by scripts/tap-run.sh as
 # $RESULTS/series-<check>.tap:
