@@ -710,6 +710,12 @@ st_patch() {
 	basename "$f" >>"$dir/series"
 }
 
+# The progress of a run on throwaway series X, marked as such: its failures
+# are the expected ones.
+st_progress() {
+	sed "s/^/    (throwaway series $1) /" >&3
+}
+
 # st_expect DESC FILE REGEX...: every extended regex matches a line of FILE.
 st_expect() {
 	local desc=$1 f=$2 re
@@ -794,11 +800,11 @@ $sob")
 	mkdir -p "$none"
 
 	log "selftest: series x (3 patches: good, build break, sparse warning)"
-	RESULTS=$x/res "$self" --series "$x/series" --only apply,checkpatch,bisect,sparse >/dev/null 2>&3
+	RESULTS=$x/res "$self" --series "$x/series" --only apply,checkpatch,bisect,sparse 2>&1 >/dev/null | st_progress x
 	log "selftest: series y (patch 2 does not apply, patch 3 has no changelog)"
-	RESULTS=$y/res "$self" --series "$y/series" --only apply,checkpatch >/dev/null 2>&3
+	RESULTS=$y/res "$self" --series "$y/series" --only apply,checkpatch 2>&1 >/dev/null | st_progress y
 	log "selftest: no series"
-	RESULTS=$none/res "$self" --series "$none/series" >/dev/null 2>&3
+	RESULTS=$none/res "$self" --series "$none/series" 2>&1 >/dev/null | st_progress none
 
 	ktap_plan 12
 	st_expect "apply: a good series applies" "$x/res/series-apply.tap" \
