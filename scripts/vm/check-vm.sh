@@ -169,9 +169,6 @@ for_guest() {
 
 	local t=${tmo:-$([ "$v" = debug ] && echo 1800 || echo 900)}
 	local app="syncore.timeout=$ttmo${only:+ syncore.only=$only}"
-	# The x86_64 debug kernel has PTI (debug-x86_64.config): its guest
-	# takes the x86 hook's PTI shortcut, the default guest the other path.
-	[ "$a-$v" != x86_64-debug ] || app+=" pti=on"
 	local image
 	image=$kdir/$("$top/scripts/kbuild.sh" --image "$a")
 	ln -sfn "$kdir" "$dir/kernel"
