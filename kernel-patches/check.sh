@@ -44,8 +44,9 @@
 # takes seconds. Kernel builds are serialized by flock on
 # $SYNCORE_CACHE/.kbuild.lock and use -j2 (KJOBS overrides). Progress lines
 # go to stderr. CHECK_BUILDS="ARCH:VARIANT ..." narrows series-builds (the
-# default is all seven). CHECK_NO_OVERLAY=1 makes series-bisect use a worktree and
-# build dir of its own instead of overlays (see "bisect" below).
+# default is all seven). CHECK_NO_OVERLAY=1 makes series-bisect use a
+# worktree and build dir of its own instead of overlays (see "bisect"
+# below).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -149,26 +150,26 @@ tool_id() {
 
 # Warnings (compiler or sparse) in a make log, normalized: the tree path
 # prefix (or "../" in a build dir below the tree) and the line/column
-# numbers removed, so the same warning in a
-# patched file compares equal.
+# numbers removed, so the same warning in a patched file compares equal.
 norm_warnings() {
 	local src=$1
 	sed -nE "s#^($src/|\.\./)?([^ :]+):[0-9]+:([0-9]+:)? (warning|error|   )(.*)#\2: \4\5#p" |
 		sed 's/[[:space:]]*$//'
 }
 
-# Files of the tree that the series changes (relative paths).
+# Files that commit $2 (default HEAD) of the patched tree $1 changes from
+# the pristine tree (relative paths).
 touched_files() {
-	local t=$1 b
+	local b
 	b=$(git -C "$(baseline)" rev-parse HEAD)
-	git -C "$t" diff --name-only "$b" HEAD
+	git -C "$1" diff --name-only "$b" "${2:-HEAD}"
 }
 
-# Compiler warnings in make log $1 about files that commit $2 of the
-# patched tree $t changes from the pristine tree.
+# Compiler warnings in make log $1 about the files touched_files "$t" [$2]
+# lists.
 touched_warnings() {
 	local touched
-	touched=$(git -C "$t" diff --name-only "$(git -C "$ksrc" rev-parse HEAD)" "$2")
+	touched=$(touched_files "$t" "${2:-HEAD}")
 	[ -n "$touched" ] || return 0
 	grep -E '^[^ ]+:[0-9]+:([0-9]+:)? (warning|error):' "$1" |
 		sed "s|^$t/||; s|^$bisect_src/||; s|^\.\./||" |
@@ -290,7 +291,7 @@ check_builds() {
 		log "$name"
 		logf=$work/kbuild-$arch-$variant.log
 		if b=$("$KBUILD" "$arch" "$variant" "$t" 2>"$logf"); then
-			warn=$(touched_warnings "$b/build.log" HEAD)
+			warn=$(touched_warnings "$b/build.log")
 			if [ -n "$warn" ]; then
 				ktap_notok "$name"
 				echo "compiler warnings in files the series touches:" | ktap_diag
@@ -345,10 +346,10 @@ kb_dir() {
 # mount namespace, an overlay is mounted on the patched tree T (which holds
 # kbuild.sh's build dir of T; a build dir elsewhere gets an overlay of its
 # own), so that both keep their paths (same command lines: make and ccache
-# reuse everything) while nothing is written to them. Starting from the whole series (already built by kbuild.sh), the
-# walk goes back one commit at a time, rewriting only the files that differ
-# (git archive | tar -m, so they are newer than the objects), and runs an
-# incremental make. No full build, no worktree to check out. Sparse runs on
+# reuse everything) while nothing is written to them. Starting from the
+# whole series (already built by kbuild.sh), the walk goes back one commit
+# at a time, rewriting only the files that differ (git archive | tar -m, so
+# they are newer than the objects), and runs an incremental make. No full build, no worktree to check out. Sparse runs on
 # the whole series there, and on the pristine tree at the end of the walk.
 #
 # Worktree (fallback): a detached worktree of the pristine repository and

@@ -25,9 +25,9 @@
 # relative paths (srctree is ".."), so compiler command lines do not depend
 # on the tree's path and ccache reuses objects across trees: the baseline and
 # the patched tree, one revision of the series and the next. The leading dot
-# keeps it out of "git status" (the kernel's .gitignore). Builds are serialized through
-# $SYNCORE_CACHE/.kbuild.lock and use ccache when installed
-# ($SYNCORE_CACHE/ccache). Output goes to DIR/build.log; on failure its last
+# keeps it out of "git status" (the kernel's .gitignore). Builds are
+# serialized through $SYNCORE_CACHE/.kbuild.lock and use ccache when
+# installed (scripts/ccache.sh). Output goes to DIR/build.log; on failure its last
 # 40 lines go to stderr and the exit status is 1.
 #
 # KBUILD_CONFIG_ONLY=1: make and check the config only, in DIR.config-only,
