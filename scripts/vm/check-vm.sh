@@ -160,9 +160,9 @@ for_guest() {
 		case $st in
 		ok) ;;
 		build-failed)
-			result "$prefix-guest-build-$tool" 1 \
+			result "$prefix-guest-build-${tool//\//-}" 1 \
 				"not ok 1 $tool: make guest ARCH=$a" \
-				"$(tail -n 30 "$vmdir/image-$ikey/$tool.log")" ;;
+				"$(tail -n 30 "$vmdir/image-$ikey/${tool//\//-}.log")" ;;
 		*) say "note: $tool is not in the guest ($st)" ;;
 		esac
 	done <"$vmdir/image-$ikey/tools.txt"

@@ -35,6 +35,7 @@ ln -s busybox "$stage/bin/sh"
 : >"$outdir/tools.txt"
 for t in $tools; do
 	d=$top/$t
+	log=$outdir/${t//\//-}.log
 	if [ ! -f "$d/Makefile" ]; then
 		echo "$t no-makefile" >>"$outdir/tools.txt"
 		echo "mkimage: $t: no Makefile, not in the guest" >&2
@@ -46,12 +47,12 @@ for t in $tools; do
 		continue
 	fi
 	if make -C "$d" guest ARCH="$arch" DESTDIR="$stage" \
-		>"$outdir/$t.log" 2>&1; then
+		>"$log" 2>&1; then
 		echo "$t ok" >>"$outdir/tools.txt"
 	else
 		echo "$t build-failed" >>"$outdir/tools.txt"
-		echo "mkimage: $t: make guest failed (log: $outdir/$t.log)" >&2
-		tail -n 20 "$outdir/$t.log" >&2
+		echo "mkimage: $t: make guest failed (log: $log)" >&2
+		tail -n 20 "$log" >&2
 	fi
 done
 
