@@ -1,16 +1,19 @@
 #!/bin/bash
 # Print the path of a kernel source tree with a patch series applied.
 #
-# Usage: scripts/ktree.sh [SERIES_FILE]   (default: kernel-patches/series)
+# Usage: scripts/ktree.sh [SERIES...]      (default: kernel-patches/series)
 #        scripts/ktree.sh --baseline      (the pristine tree, unpatched)
-#        scripts/ktree.sh --list [SERIES_FILE]
+#        scripts/ktree.sh --list [SERIES...]
 #                                         (print the series' patch paths)
 #
 # The tree is a git worktree of the pristine tree (scripts/ksrc.sh, branch
-# "pristine") with every patch named in SERIES_FILE applied by "git am", one
-# commit per patch, so the result is bisectable. Patch paths are relative to
-# the series file's directory; blank lines and "#" comments are ignored. A
+# "pristine") with every patch named in the SERIES files applied in order by
+# "git am", one commit per patch, so the result is bisectable. A SERIES is a
+# series file or a single .patch file. Patch paths in a series file are
+# relative to its directory; blank lines and "#" comments are ignored. A
 # missing or empty series gives a worktree equal to the pristine tree.
+# E.g. the series with the SYNC_CORE checker on top:
+#   scripts/ktree.sh kernel-patches/series kernel-patches/debug/series
 #
 # Worktrees are cached under $SYNCORE_CACHE/trees, keyed by a hash of the
 # pristine commit, the series file and the patch contents. Commits are made
@@ -44,15 +47,27 @@ case ${1:-} in
 	exit 0 ;;
 -*)
 	echo "ktree: unknown option '$1'" >&2
-	echo "usage: $0 [SERIES_FILE | --baseline]" >&2
+	echo "usage: $0 [SERIES... | --baseline]" >&2
 	exit 2 ;;
 esac
 
-series=${1:-$top/kernel-patches/series}
+[ $# -gt 0 ] || set -- "$top/kernel-patches/series"
 
 # Patch list (absolute paths), in order.
 patches=()
-if [ -f "$series" ]; then
+for series in "$@"; do
+	case $series in
+	*.patch)
+		[ -f "$series" ] || die "patch '$series' not found"
+		patches+=("$(cd "$(dirname "$series")" && pwd)/$(basename "$series")")
+		continue ;;
+	esac
+	if [ ! -f "$series" ]; then
+		[ $# -eq 1 ] && [ "$series" = "$top/kernel-patches/series" ] &&
+			continue
+		[ -n "$list" ] || die "series file '$series' not found"
+		continue
+	fi
 	sdir=$(cd "$(dirname "$series")" && pwd)
 	while IFS= read -r line || [ -n "$line" ]; do
 		line=${line%%#*}
@@ -64,16 +79,14 @@ if [ -f "$series" ]; then
 		esac
 		patches+=("$p")
 	done <"$series"
-elif [ -n "${1:-}" ] && [ -z "$list" ]; then
-	die "series file '$series' not found"
-fi
+done
 
 if [ -n "$list" ]; then
 	[ ${#patches[@]} -eq 0 ] || printf '%s\n' "${patches[@]}"
 	exit 0
 fi
 for p in "${patches[@]}"; do
-	[ -f "$p" ] || die "$series: patch '$(basename "$p")' not found ($p)"
+	[ -f "$p" ] || die "patch '$(basename "$p")' not found ($p)"
 done
 
 git -C "$ksrc" rev-parse --git-dir >/dev/null 2>&1 ||

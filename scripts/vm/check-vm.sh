@@ -7,6 +7,8 @@
 #   --variant default|debug|nofeat   (default default)
 #   --kernels baseline|patched|both  (default both)
 #   --series FILE    series for the patched kernel (default kernel-patches/series)
+#   --no-checker     leave out the SYNC_CORE checker (kernel-patches/debug/),
+#                    which is otherwise applied on top of both kernels
 #   --accel auto|kvm|tcg             (default auto: KVM if it works, else TCG)
 #   --timeout S      hard limit per guest (default 900, 1800 for debug)
 #   --test-timeout S limit per test inside the guest (default 300)
@@ -17,6 +19,10 @@
 # Without --arch/--variant/--kernels: baseline and patched kernels on x86_64
 # and arm64 (default variant), plus the patched kernel's "nofeat" variant
 # (no membarrier, no rseq) on x86_64, where every test must SKIP.
+#
+# Both kernels carry the SYNC_CORE checker and its G1 test unless
+# --no-checker: every guest test then runs under the checker, and mbcheck
+# expects the G1 violation where the baseline really has it (x86_64).
 #
 # Results: $RESULTS/vm-KERNEL-ARCH-VARIANT-TEST.tap/.rc (RESULTS defaults to
 # build/results). Logs: build/vm/KERNEL-ARCH-VARIANT/ (console.log, the
@@ -29,11 +35,11 @@ export SYNCORE_CACHE=${SYNCORE_CACHE:-$HOME/.cache/syncore}
 export RESULTS=${RESULTS:-$top/build/results}
 vmdir=$top/build/vm
 
-usage() { sed -n '4,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 bad() { echo "check-vm: $*" >&2; usage; }
 
 arches= variants= kernels= series= accel=${SYNCORE_ACCEL:-auto}
-tmo= ttmo=300 only= strict=0
+tmo= ttmo=300 only= strict=0 checker=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch) arches=${2:?}; shift 2 ;;
@@ -45,6 +51,7 @@ while [ $# -gt 0 ]; do
 	--test-timeout) ttmo=${2:?}; shift 2 ;;
 	--only) only=${2:?}; shift 2 ;;
 	--strict) strict=1; shift ;;
+	--no-checker) checker=0; shift ;;
 	-h|--help) usage ;;
 	*) bad "unknown option '$1'" ;;
 	esac
@@ -97,16 +104,33 @@ result() {
 	echo "$rc" >"$RESULTS/$name.rc"
 }
 
+# The G1 verdict mbcheck must find: the baseline lets the kthread_use_mm()
+# lazy exit go unserialized on x86_64 (no CR3 write, no sync_core); on
+# arm64 the ERET to user mode serializes anyway, so no kernel shows it.
+g1_verdict() {
+	if [ "$1" = baseline ] && [ "$2" = x86_64 ]; then
+		echo violation
+	else
+		echo none
+	fi
+}
+
 declare -A tree_of=() image_of=()
 tree_for() {
 	local k=$1 out
 	[ -z "${tree_of[$k]:-}" ] || { echo "${tree_of[$k]}"; return 0; }
+	local debug=
+	[ $checker = 0 ] || debug=$top/kernel-patches/debug/series
 	if [ "$k" = baseline ]; then
-		out=$("$top/scripts/ktree.sh" --baseline) || return 1
+		if [ -n "$debug" ]; then
+			out=$("$top/scripts/ktree.sh" "$debug") || return 1
+		else
+			out=$("$top/scripts/ktree.sh" --baseline) || return 1
+		fi
 	else
 		local s=${series:-$top/kernel-patches/series}
 		[ -f "$s" ] || say "no series file $s: the patched kernel is the baseline"
-		out=$("$top/scripts/ktree.sh" ${series:+"$series"}) || return 1
+		out=$("$top/scripts/ktree.sh" "$s" $debug) || return 1
 	fi
 	tree_of[$k]=$out
 	echo "$out"
@@ -169,6 +193,7 @@ for_guest() {
 
 	local t=${tmo:-$([ "$v" = debug ] && echo 1800 || echo 900)}
 	local app="syncore.timeout=$ttmo${only:+ syncore.only=$only}"
+	app="$app syncore.g1=$(g1_verdict "$k" "$a")"
 	local image
 	image=$kdir/$("$top/scripts/kbuild.sh" --image "$a")
 	ln -sfn "$kdir" "$dir/kernel"

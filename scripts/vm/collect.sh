@@ -7,8 +7,9 @@
 #   PREFIX-<test>.tap/.rc  each /tests/<test>.sh the guest ran (between its
 #                          @@SYNCORE-BEGIN/END markers; rc from the marker);
 #                          a test that started but never ended fails
-#   PREFIX-kunit.tap/.rc   KUnit's KTAP from the kernel log (SKIP when the
-#                          kernel has no KUnit suite)
+#   PREFIX-checker.tap/.rc the SYNC_CORE checker: no test but mbcheck (which
+#                          judges its own) added a violation; SKIP when the
+#                          kernel has no checker
 #   PREFIX-dmesg.tap/.rc   "ok 1 dmesg clean", or "not ok" listing warnings,
 #                          BUG/lockdep/KASAN reports, oopses and panics
 #   PREFIX-boot.tap/.rc    the guest booted, ran everything and powered off
@@ -74,24 +75,39 @@ grep -q '^@@SYNCORE-DMESG-END' "$log" && have_dmesg=1
 src=$dmesg
 [ $have_dmesg = 1 ] || src=$(sed -E 's/^\[ *[0-9]+\.[0-9]+\] ?//' "$log")
 
-# KUnit: the top-level KTAP document (up to its last planned result) and
-# its indented subtests; other kernel messages in between are dropped.
-kunit=$(printf '%s\n' "$src" | awk '
-	!on && /^KTAP version/ { on = 1; print; next }
-	!on { next }
-	/^1\.\.[0-9]+/ { plan = substr($0, 4) + 0; print; if (plan == 0) exit; next }
-	/^[ \t]/ || /^#/ { print; next }
-	/^(ok|not ok) [0-9]+/ { print; if (plan && ++done >= plan) exit }')
-f=$RESULTS/$prefix-kunit
-if [ -n "$kunit" ] && ! printf '%s\n' "$kunit" | grep -qx '1\.\.0'; then
-	printf '%s\n' "$kunit" >"$f.tap"
-	if grep -q '^not ok' "$f.tap"; then echo 1; else echo 0; fi >"$f.rc"
-elif [ $have_dmesg = 1 ]; then
-	printf 'KTAP version 1\n1..0 # SKIP no KUnit suite in this kernel\n' >"$f.tap"
-	echo 4 >"$f.rc"
+# The SYNC_CORE checker: the guest prints its violation total after each
+# test. mbcheck (a test named *checker*) judges its own violations (the
+# G1 case may expect some); any other test must add none.
+f=$RESULTS/$prefix-checker
+marks=$(grep -E '^@@SYNCORE-CHECKER ' "$log" | awk '{print $2, $4}' || true)
+if [ -z "$marks" ]; then
+	if [ $have_dmesg = 1 ]; then
+		printf 'TAP version 13\n1..0 # SKIP kernel without the SYNC_CORE checker\n' >"$f.tap"
+		echo 4 >"$f.rc"
+	else
+		printf 'TAP version 13\n1..1\nnot ok 1 checker # the guest did not finish\n' >"$f.tap"
+		echo 1 >"$f.rc"
+	fi
 else
-	printf 'KTAP version 1\n1..1\nnot ok 1 kunit # no kernel log: the guest did not finish\n' >"$f.tap"
-	echo 1 >"$f.rc"
+	{
+		echo "TAP version 13"
+		echo "1..$(printf '%s\n' "$marks" | grep -c .)"
+		sed -n '/^@@SYNCORE-STATS-BEGIN/,/^@@SYNCORE-STATS-END/p' "$log" |
+			{ grep -v '^@@' || true; } | grep -v ' 0$' | sed 's/^/# /'
+		printf '%s\n' "$marks" | awk '
+		{
+			d = $2 - prev; prev = $2
+			if ($1 ~ /checker/)
+				printf "ok %d %s: %d violations, judged by the test itself\n", NR, $1, d
+			else if (d == 0)
+				printf "ok %d %s: no SYNC_CORE violation\n", NR, $1
+			else
+				printf "not ok %d %s: %d SYNC_CORE violations (see the kernel log)\n", NR, $1, d
+		}'
+		printf '%s\n' "$src" | grep 'membarrier_debug: VIOLATION' |
+			head -n 5 | sed 's/^/# /'
+	} >"$f.tap"
+	if grep -q '^not ok' "$f.tap"; then echo 1; else echo 0; fi >"$f.rc"
 fi
 
 # dmesg check.
