@@ -6,6 +6,8 @@
 #                   and the checkers' own failure paths (harness-tests)
 #   make check-host host tests only (no kernel builds)
 #   make check-vm   boot baseline and patched kernels and run the suite
+#   make check-mutants  every mutant of the series, x86_64 and arm64, and
+#                   the x86_64 ones again with pti=on
 #   make bench      benchmarks (not part of check)
 #   make clean      remove build output (the kernel cache is kept)
 
@@ -17,15 +19,15 @@ export RESULTS
 
 TAP := $(CURDIR)/scripts/tap-run.sh
 SUMMARY := $(CURDIR)/scripts/tap-summary.sh
-TOOLS := stress rseq-tests
+TOOLS := stress rseq-tests kernel-patches/debug/tests
 
 # A driver that itself fails (rather than reporting failing tests) still
 # counts as one failure in the summary.
 broke = { mkdir -p $(RESULTS); echo "not ok 1 $(1) exited non-zero" \
 	>$(RESULTS)/$(1)-driver.tap; echo 1 >$(RESULTS)/$(1)-driver.rc; }
 
-.PHONY: all run check check-host check-vm bench clean deps deps-host \
-	host-tests series-tests vm-tests harness-tests
+.PHONY: all run check check-host check-vm check-mutants bench clean deps \
+	deps-host host-tests series-tests vm-tests mutant-tests harness-tests
 
 all: deps-host
 	@for d in $(TOOLS); do \
@@ -47,8 +49,8 @@ run: all
 host-tests: deps-host
 	@for d in $(TOOLS); do \
 		[ -f $$d/Makefile ] || continue; \
-		$(TAP) build-$$d -- $(MAKE) -C $$d all; \
-		$(MAKE) -C $$d check || $(call broke,check-$$d); \
+		$(TAP) build-$${d//\//-} -- $(MAKE) -C $$d all; \
+		$(MAKE) -C $$d check || $(call broke,check-$${d//\//-}); \
 	done
 
 series-tests: deps
@@ -59,6 +61,10 @@ vm-tests: deps
 	@[ ! -x scripts/vm/check-vm.sh ] || scripts/vm/check-vm.sh \
 		$(if $(ARCH),--arch $(ARCH)) $(if $(VARIANT),--variant $(VARIANT)) \
 		$(if $(KERNELS),--kernels $(KERNELS)) || $(call broke,check-vm)
+
+# The mutants that make check runs: the quick ones, on x86_64.
+mutant-tests: deps
+	@scripts/vm/mutants.sh --arch x86_64 --quick || $(call broke,mutants)
 
 # The checkers themselves: kernel-patches/check.sh and the VM harness fail
 # when they should (a patch that breaks the build or adds a sparse or
@@ -73,7 +79,7 @@ harness-tests: deps
 check: deps
 	@rm -rf $(RESULTS)
 	@$(MAKE) --no-print-directory host-tests series-tests vm-tests \
-		harness-tests || true
+		mutant-tests harness-tests || true
 	@$(SUMMARY)
 
 check-host: deps-host
@@ -84,6 +90,12 @@ check-host: deps-host
 check-vm: deps
 	@rm -rf $(RESULTS)
 	@$(MAKE) --no-print-directory vm-tests || true
+	@$(SUMMARY)
+
+check-mutants: deps
+	@rm -rf $(RESULTS)
+	@scripts/vm/mutants.sh || $(call broke,mutants)
+	@scripts/vm/mutants.sh --pti || $(call broke,mutants-pti)
 	@$(SUMMARY)
 
 bench: all

@@ -33,6 +33,11 @@
 # KBUILD_CONFIG_ONLY=1: make and check the config only, in DIR.config-only,
 # without the lock; prints that dir.
 #
+# KBUILD_DIR=DIR: build in DIR whatever TREE's state, and always run make
+# there, so that a tree edited between builds (the mutants) recompiles
+# only what changed. The config is made again only when the fragments
+# change.
+#
 # Kernel image: DIR/$(scripts/kbuild.sh --image ARCH), e.g.
 # arch/x86/boot/bzImage or arch/arm64/boot/Image.
 set -euo pipefail
@@ -151,6 +156,12 @@ esac
 done_mark=$dir/.syncore-built
 config_only=${KBUILD_CONFIG_ONLY:-0}
 [ "$config_only" = 0 ] || { dir=$dir.config-only; done_mark=$dir/.none; }
+fragkey=$(cat "${frags[@]}" /dev/null | sha256sum | cut -c1-16)
+incremental=
+if [ -n "${KBUILD_DIR:-}" ]; then
+	mkdir -p "$KBUILD_DIR"
+	dir=$(cd "$KBUILD_DIR" && pwd) done_mark=$dir/.never incremental=1
+fi
 
 if [ -f "$done_mark" ] && [ -f "$dir/$image" ]; then
 	echo "$dir"
@@ -191,51 +202,60 @@ echo "kbuild: $arch $variant $tree -> $dir" >&2
 	echo "# fragments: ${frags[*]}"
 } >>"$log"
 
-rm -f "$dir/.config" "$done_mark"
-make "${makeargs[@]}" tinyconfig >>"$log" 2>&1 || fail "tinyconfig failed"
-if [ ${#frags[@]} -gt 0 ]; then
-	(cd "$dir" && ARCH=$karch CROSS_COMPILE=$cross \
-		"$tree/scripts/kconfig/merge_config.sh" -m -O "$dir" \
-		"$dir/.config" "${frags[@]}") >>"$log" 2>&1 ||
-		fail "merge_config.sh failed"
-fi
-make "${makeargs[@]}" olddefconfig >>"$log" 2>&1 || fail "olddefconfig failed"
-
-# Check every requested option against the final config (last fragment
-# wins, as in merge_config.sh).
-declare -A want=()
-order=()
-for f in "${frags[@]}"; do
-	while IFS= read -r line; do
-		case $line in
-		CONFIG_*=*)
-			sym=${line%%=*} val=${line#*=} ;;
-		"# CONFIG_"*" is not set")
-			sym=${line#\# } sym=${sym%% *} val=n ;;
-		*) continue ;;
-		esac
-		[ -n "${want[$sym]+x}" ] || order+=("$sym")
-		want[$sym]=$val
-	done <"$f"
-done
-defined=$(find "$tree" -path "$tree/tools" -prune -o -name 'Kconfig*' -print0 |
-	xargs -0 grep -hoE '^[[:space:]]*(menu)?config[[:space:]]+[A-Za-z0-9_]+' |
-	awk '{print "CONFIG_" $2}' | sort -u)
-bad=0
-for sym in "${order[@]}"; do
-	val=${want[$sym]}
-	got=$(grep -E "^$sym=" "$dir/.config" | head -n 1 | cut -d= -f2- || true)
-	[ -n "$got" ] || got=n
-	[ "$got" = "$val" ] && continue
-	if ! grep -qx "$sym" <<<"$defined"; then
-		echo "kbuild: warning: $sym=$val requested but $tree does not define it" |
-			tee -a "$log" >&2
-		continue
+# tinyconfig + fragments + olddefconfig, then check every requested option
+# against the final config (last fragment wins, as in merge_config.sh).
+make_config() {
+	rm -f "$dir/.config" "$done_mark"
+	make "${makeargs[@]}" tinyconfig >>"$log" 2>&1 || fail "tinyconfig failed"
+	if [ ${#frags[@]} -gt 0 ]; then
+		(cd "$dir" && ARCH=$karch CROSS_COMPILE=$cross \
+			"$tree/scripts/kconfig/merge_config.sh" -m -O "$dir" \
+			"$dir/.config" "${frags[@]}") >>"$log" 2>&1 ||
+			fail "merge_config.sh failed"
 	fi
-	echo "kbuild: error: $sym=$val requested, got $got" | tee -a "$log" >&2
-	bad=1
-done
-[ $bad -eq 0 ] || fail "config check failed (unmet dependencies?)"
+	make "${makeargs[@]}" olddefconfig >>"$log" 2>&1 || fail "olddefconfig failed"
+
+	local -A want=()
+	local order=() sym val got bad f line defined
+	for f in "${frags[@]}"; do
+		while IFS= read -r line; do
+			case $line in
+			CONFIG_*=*)
+				sym=${line%%=*} val=${line#*=} ;;
+			"# CONFIG_"*" is not set")
+				sym=${line#\# } sym=${sym%% *} val=n ;;
+			*) continue ;;
+			esac
+			[ -n "${want[$sym]+x}" ] || order+=("$sym")
+			want[$sym]=$val
+		done <"$f"
+	done
+	defined=$(find "$tree" -path "$tree/tools" -prune -o -name 'Kconfig*' -print0 |
+		xargs -0 grep -hoE '^[[:space:]]*(menu)?config[[:space:]]+[A-Za-z0-9_]+' |
+		awk '{print "CONFIG_" $2}' | sort -u)
+	bad=0
+	for sym in "${order[@]}"; do
+		val=${want[$sym]}
+		got=$(grep -E "^$sym=" "$dir/.config" | head -n 1 | cut -d= -f2- || true)
+		[ -n "$got" ] || got=n
+		[ "$got" = "$val" ] && continue
+		if ! grep -qx "$sym" <<<"$defined"; then
+			echo "kbuild: warning: $sym=$val requested but $tree does not define it" |
+				tee -a "$log" >&2
+			continue
+		fi
+		echo "kbuild: error: $sym=$val requested, got $got" | tee -a "$log" >&2
+		bad=1
+	done
+	[ $bad -eq 0 ] || fail "config check failed (unmet dependencies?)"
+	echo "$fragkey" >"$dir/.syncore-frags"
+}
+if [ -n "$incremental" ] && [ -f "$dir/.config" ] &&
+	[ "$(cat "$dir/.syncore-frags" 2>/dev/null)" = "$fragkey" ]; then
+	echo "# incremental: config kept" >>"$log"
+else
+	make_config
+fi
 if [ "$config_only" != 0 ]; then
 	echo "$dir"
 	exit 0
@@ -247,5 +267,5 @@ start=$(date +%s)
 make "${makeargs[@]}" $target >>"$log" 2>&1 || fail "build failed"
 [ -f "$dir/$image" ] || fail "no image $image after build"
 echo "kbuild: built $dir/$image in $(( $(date +%s) - start ))s" | tee -a "$log" >&2
-touch "$done_mark"
+[ -n "$incremental" ] || touch "$done_mark"
 echo "$dir"

@@ -1,0 +1,178 @@
+#!/bin/bash
+# Build each mutant of the series (kernel-patches/mutants/), boot it with
+# the SYNC_CORE checker and its cases (mbcheck), and say what killed it.
+#
+# Usage: scripts/vm/mutants.sh [options]
+#   --arch x86_64|arm64|all   (default all)
+#   --quick                   only the mutants marked quick in MUTANTS
+#   --only NAME[,NAME...]     only these mutants
+#   --pti                     x86_64 with pti=on: the mutants marked pti=no
+#                             must survive (every return to user mode then
+#                             writes CR3), the others must still die
+#   --accel auto|kvm|tcg      (default auto)
+#
+# Per arch, the series itself runs first and must show no violation. All
+# builds of an arch share one worktree and one build dir
+# ($SYNCORE_CACHE/trees/mutants-ARCH): applying a mutant and building again
+# recompiles only the files it touches. A mutant is killed when the checker
+# reports a violation; one that survives fails the run and the table names
+# the guarantee nothing covers. Results: $RESULTS/mutants-ARCH[-pti].tap;
+# console logs in build/vm/mutants/.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+export SYNCORE_CACHE=${SYNCORE_CACHE:-$HOME/.cache/syncore}
+export RESULTS=${RESULTS:-$top/build/results}
+mdir=$top/kernel-patches/mutants
+vmdir=$top/build/vm/mutants
+
+usage() { sed -n '5,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+arches=all quick=0 only= pti=0 accel=${SYNCORE_ACCEL:-auto}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--arch) arches=${2:?}; shift 2 ;;
+	--quick) quick=1; shift ;;
+	--only) only=,${2:?},; shift 2 ;;
+	--pti) pti=1; shift ;;
+	--accel) accel=${2:?}; shift 2 ;;
+	-h|--help) usage ;;
+	*) echo "mutants: unknown option '$1'" >&2; usage ;;
+	esac
+done
+case $arches in
+all) arches="x86_64 arm64" ;;
+x86_64|arm64) ;;
+*) echo "mutants: unknown arch '$arches'" >&2; usage ;;
+esac
+[ $pti = 0 ] || arches=x86_64
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES ARCH
+mkdir -p "$RESULTS" "$vmdir"
+say() { echo "mutants: [$(date +%H:%M:%S)] $*" >&2; }
+
+# rows ARCH: "name pti" for the mutants of ARCH that this run selects.
+rows() {
+	awk -v arch="$1" -v quick=$quick -v only="$only" '
+		/^#/ || NF < 4 { next }
+		index("," $2 ",", "," arch ",") == 0 { next }
+		quick && $4 != "yes" { next }
+		only != "" && index(only, "," $1 ",") == 0 { next }
+		{ print $1, $3 }' "$mdir/MUTANTS"
+}
+
+# guarantee NAME: the subject line of the mutant's changelog.
+guarantee() {
+	sed -n 's/^Subject: \[PATCH\] MUTANT [^:]*: //p' "$mdir/$1.patch"
+}
+
+# judge LOG: "VIOLATIONS|FAILED-CASES|REASON|SECONDS" from a console log.
+judge() {
+	local log=$1 viol cases first
+	viol=$(sed -n '/^@@SYNCORE-STATS-BEGIN/,/^@@SYNCORE-STATS-END/p' "$log" |
+		awk '$1 == "violations" {print $2}')
+	cases=$(sed -n '/^@@SYNCORE-BEGIN 10-checker/,/^@@SYNCORE-END/p' "$log" |
+		sed -n 's/^not ok [0-9]* \([^:]*\):.*/\1/p' | paste -sd, -)
+	first=$(grep -m1 'membarrier_debug: VIOLATION' "$log" || true)
+	echo "${viol:-?}|${cases:--}|$(sed -n 's/.*VIOLATION \([a-z]*\):.*last edge \([a-z_]*\).*/\1\/\2/p' <<<"$first")|$(sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p' <<<"$first")"
+}
+
+for arch in $arches; do
+	name=mutants-$arch$([ $pti = 0 ] || echo -pti)
+	tap=$RESULTS/$name.tap
+	base=$("$top/scripts/ktree.sh" "$top/kernel-patches/series" \
+		"$top/kernel-patches/debug/series")
+	head=$(git -C "$base" rev-parse HEAD)
+	wt=$SYNCORE_CACHE/trees/mutants-$arch
+	exec 7>"$SYNCORE_CACHE/trees/.mutants-$arch.lock"
+	flock 7
+	if [ ! -d "$wt/.git" ] && [ ! -f "$wt/.git" ]; then
+		git -C "$("$top/scripts/ksrc.sh")" worktree prune
+		git -C "$("$top/scripts/ksrc.sh")" worktree add -q --detach "$wt" "$head"
+	fi
+	say "$arch: image"
+	img=$(VM_TOOLS=kernel-patches/debug/tests "$here/mkimage.sh" "$arch" \
+		"$base" "$vmdir/image-$arch" 2>"$vmdir/image-$arch.err") || {
+		cat "$vmdir/image-$arch.err" >&2; exit 1; }
+
+	mapfile -t list < <(echo "- -"; rows "$arch")
+	{
+		echo "TAP version 13"
+		echo "1..${#list[@]}"
+	} >"$tap"
+	table=()
+	i=0 fails=0
+	for row in "${list[@]}"; do
+		read -r m mpti <<<"$row"
+		i=$((i + 1))
+		label=${m/#-/(the series itself)}
+		git -C "$wt" checkout -q --detach -f "$head"
+		git -C "$wt" reset -q --hard "$head"
+		if [ "$m" != - ] && ! git -C "$wt" apply "$mdir/$m.patch" 2>"$vmdir/$m.apply"; then
+			echo "not ok $i $label: does not apply" >>"$tap"
+			sed 's/^/# /' "$vmdir/$m.apply" >>"$tap"
+			table+=("$label|$arch|FAIL: does not apply|-|-|-")
+			fails=$((fails + 1))
+			continue
+		fi
+		say "$arch: $label: build"
+		s=$SECONDS
+		if ! kdir=$(KBUILD_DIR=$wt/.kbuild-mutants-$arch \
+			"$top/scripts/kbuild.sh" "$arch" default "$wt" 2>"$vmdir/$m-$arch.kbuild"); then
+			tail -n 20 "$vmdir/$m-$arch.kbuild" >&2
+			echo "not ok $i $label: build failed" >>"$tap"
+			table+=("$label|$arch|FAIL: build|-|-|-")
+			fails=$((fails + 1))
+			continue
+		fi
+		build=$((SECONDS - s))
+		log=$vmdir/$m-$arch$([ $pti = 0 ] || echo -pti).log
+		say "$arch: $label: boot (built in ${build}s)"
+		"$here/boot.sh" --accel "$accel" --timeout 300 \
+			--append "syncore.only=10-checker syncore.g1=none$([ $pti = 0 ] || echo ' pti=on')" \
+			"$arch" "$kdir/$("$top/scripts/kbuild.sh" --image "$arch")" \
+			"$img" "$log" 2>>"$vmdir/$m-$arch.boot" || true
+		IFS='|' read -r viol cases reason secs <<<"$(judge "$log")"
+		if [ "$viol" = "?" ]; then
+			verdict="FAIL: no checker counters (guest did not finish)"
+		elif [ "$m" = - ]; then
+			if [ "$viol" = 0 ] && [ "$cases" = - ]; then
+				verdict=clean
+			else
+				verdict="FAIL: $viol violations"
+			fi
+		elif [ $pti = 1 ] && [ "$mpti" = no ]; then
+			if [ "$viol" = 0 ]; then
+				verdict="survived (expected: hidden by PTI)"
+			else
+				verdict="FAIL: killed under PTI"
+			fi
+		elif [ "$viol" != 0 ]; then
+			verdict=killed
+		else
+			verdict="FAIL: SURVIVED, nothing covers: $(guarantee "$m")"
+		fi
+		case $verdict in
+		FAIL*)
+			fails=$((fails + 1))
+			echo "not ok $i $label: $verdict" >>"$tap" ;;
+		*)
+			echo "ok $i $label: $verdict" >>"$tap" ;;
+		esac
+		echo "# $label: $viol violations, failing cases $cases, first $reason at ${secs:--}s; build ${build}s; log $log" >>"$tap"
+		table+=("$label|$arch|$verdict|${cases}|${reason:--}|${secs:--}")
+	done
+	git -C "$wt" reset -q --hard "$head"
+	flock -u 7
+
+	echo
+	printf '%-32s %-7s %-40s %-22s %-20s %s\n' MUTANT ARCH RESULT "CASES (mbcheck)" \
+		"CHECKER REASON" "DETECTED (s after boot)"
+	for t in "${table[@]}"; do
+		IFS='|' read -r a b c d e f <<<"$t"
+		printf '%-32s %-7s %-40s %-22s %-20s %s\n' "$a" "$b" "$c" "$d" "$e" "$f"
+	done
+	echo
+	echo "# $((i - fails)) of $i rows as expected" >>"$tap"
+	if [ $fails -eq 0 ]; then echo 0; else echo 1; fi >"${tap%.tap}.rc"
+	say "$arch: $((i - fails)) of $i as expected; $tap"
+done
