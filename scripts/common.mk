@@ -9,13 +9,23 @@ ARCH ?= x86_64
 SYNCORE_CACHE ?= $(HOME)/.cache/syncore
 export SYNCORE_CACHE
 
-KSRC := $(shell $(TOP)/scripts/ksrc.sh)
-KHDR := $(shell $(TOP)/scripts/khdr.sh $(ARCH))
-ifeq ($(KSRC),)
-$(error cannot find the v6.12 tree: run scripts/deps.sh)
+# The 6.12 tree and its UAPI headers are looked up (and unpacked or
+# installed on first use) only when something expands KSRC or KHDR, and at
+# most once; goals that need no tree never do, so "make clean" on a fresh
+# machine does not unpack the kernel.
+NOTREE_GOALS := clean print-bin
+ifneq ($(MAKECMDGOALS),)
+ifeq ($(filter-out $(NOTREE_GOALS),$(MAKECMDGOALS)),)
+SYNCORE_NOTREE := 1
 endif
-ifeq ($(KHDR),)
-$(error cannot install the v6.12 UAPI headers)
+endif
+need = $(or $(shell $(TOP)/scripts/$(1)),$(error cannot $(2)))
+ifeq ($(SYNCORE_NOTREE),1)
+KSRC :=
+KHDR :=
+else
+KSRC = $(eval KSRC := $$(call need,ksrc.sh,find the 6.12 tree: run scripts/deps.sh host))$(KSRC)
+KHDR = $(eval KHDR := $$(call need,khdr.sh $(ARCH),install the 6.12 UAPI headers))$(KHDR)
 endif
 
 ifeq ($(ARCH),arm64)

@@ -13,7 +13,9 @@ esac
 
 ksrc=$("$(dirname "$0")/ksrc.sh")
 cache=${SYNCORE_CACHE:-$HOME/.cache/syncore}
-key=$(git -C "$ksrc" rev-parse --short HEAD 2>/dev/null || echo ext)
+# A fixed-length key: --short grows with the repository's object count.
+key=$(git -C "$ksrc" rev-parse HEAD 2>/dev/null | cut -c1-12)
+[ -n "$key" ] || key=ext
 dest=$cache/khdr-$arch-$key
 
 if [ ! -f "$dest/.done" ]; then
