@@ -8,6 +8,8 @@
 #   make check-vm   boot baseline and patched kernels and run the suite
 #   make check-mutants  every mutant of the series, x86_64 and arm64, and
 #                   the x86_64 ones again with pti=on
+#   make check-fresh  make run and make check-host in a fresh Debian 12
+#                   root (debootstrap, chroot)
 #   make bench      benchmarks (not part of check)
 #   make clean      remove build output (the kernel cache is kept)
 
@@ -26,7 +28,8 @@ TOOLS := stress rseq-tests kernel-patches/debug/tests
 broke = { mkdir -p $(RESULTS); echo "not ok 1 $(1) exited non-zero" \
 	>$(RESULTS)/$(1)-driver.tap; echo 1 >$(RESULTS)/$(1)-driver.rc; }
 
-.PHONY: all run check check-host check-vm check-mutants bench clean deps \
+.PHONY: all run check check-host check-vm check-mutants check-fresh bench \
+	clean deps \
 	deps-host host-tests series-tests vm-tests mutant-tests harness-tests
 
 all: deps-host
@@ -90,6 +93,11 @@ check-host: deps-host
 check-vm: deps
 	@rm -rf $(RESULTS)
 	@$(MAKE) --no-print-directory vm-tests || true
+	@$(SUMMARY)
+
+check-fresh:
+	@rm -rf $(RESULTS)
+	@scripts/fresh.sh || true
 	@$(SUMMARY)
 
 check-mutants: deps

@@ -3,7 +3,8 @@
 # already present are not touched, and apt-get update runs only when
 # something is missing.
 #
-# Usage: scripts/deps.sh [host|vm|all]   (default: all)
+# Usage: scripts/deps.sh [host|vm|all|fresh]   (default: all; fresh: what
+# scripts/fresh.sh needs to make a Debian root)
 set -euo pipefail
 
 group=${1:-all}
@@ -18,11 +19,13 @@ vm_pkgs="qemu-system-x86 qemu-system-arm busybox-static cpio flex bison bc
 	gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu
 	gcc-arm-linux-gnueabihf gcc-s390x-linux-gnu"
 arm64_pkgs="liburcu-dev:arm64"
+fresh_pkgs="debootstrap"
 
 case $group in
 host) want="$host_pkgs" ;;
 vm|all) want="$host_pkgs $vm_pkgs" ;;
-*) echo "usage: $0 [host|vm|all]" >&2; exit 2 ;;
+fresh) want=$fresh_pkgs arm64_pkgs= ;;
+*) echo "usage: $0 [host|vm|all|fresh]" >&2; exit 2 ;;
 esac
 
 missing() {

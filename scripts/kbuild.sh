@@ -138,7 +138,7 @@ else
 	dirty=
 fi
 key=$(
-	echo "kbuild v1 $arch $variant base=tinyconfig"
+	echo "kbuild v2 $arch $variant base=tinyconfig"
 	echo "head $head $dirty"
 	for f in "${frags[@]}"; do
 		echo "frag $(basename "$f")"

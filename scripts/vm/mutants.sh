@@ -6,9 +6,11 @@
 #   --arch x86_64|arm64|all   (default all)
 #   --quick                   only the mutants marked quick in MUTANTS
 #   --only NAME[,NAME...]     only these mutants
-#   --pti                     x86_64 with pti=on: the mutants marked pti=no
-#                             must survive (every return to user mode then
-#                             writes CR3), the others must still die
+#   --pti                     x86_64 with PTI compiled in (configs/
+#                             pti-x86_64.config) and pti=on: the mutants
+#                             marked pti=no must survive (every return to
+#                             user mode then writes CR3), the others must
+#                             still die
 #   --accel auto|kvm|tcg      (default auto)
 #
 # Per arch, the series itself runs first and must show no violation. All
@@ -27,7 +29,7 @@ export RESULTS=${RESULTS:-$top/build/results}
 mdir=$top/kernel-patches/mutants
 vmdir=$top/build/vm/mutants
 
-usage() { sed -n '5,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '5,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 arches=all quick=0 only= pti=0 accel=${SYNCORE_ACCEL:-auto}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -50,14 +52,14 @@ unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES ARCH
 mkdir -p "$RESULTS" "$vmdir"
 say() { echo "mutants: [$(date +%H:%M:%S)] $*" >&2; }
 
-# rows ARCH: "name pti" for the mutants of ARCH that this run selects.
+# rows ARCH: "name pti needs" for the mutants of ARCH this run selects.
 rows() {
 	awk -v arch="$1" -v quick=$quick -v only="$only" '
-		/^#/ || NF < 4 { next }
+		/^#/ || NF < 5 { next }
 		index("," $2 ",", "," arch ",") == 0 { next }
 		quick && $4 != "yes" { next }
 		only != "" && index(only, "," $1 ",") == 0 { next }
-		{ print $1, $3 }' "$mdir/MUTANTS"
+		{ print $1, $3, $5 }' "$mdir/MUTANTS"
 }
 
 # guarantee NAME: the subject line of the mutant's changelog.
@@ -65,19 +67,29 @@ guarantee() {
 	sed -n 's/^Subject: \[PATCH\] MUTANT [^:]*: //p' "$mdir/$1.patch"
 }
 
+# stat LOG NAME: a counter of the checker, as the guest printed it.
+stat() {
+	sed -n '/^@@SYNCORE-STATS-BEGIN/,/^@@SYNCORE-STATS-END/p' "$1" |
+		awk -v n="$2" '$1 == n {print $2}'
+}
+
 # judge LOG: "VIOLATIONS|FAILED-CASES|REASON|SECONDS" from a console log.
 judge() {
 	local log=$1 viol cases first
-	viol=$(sed -n '/^@@SYNCORE-STATS-BEGIN/,/^@@SYNCORE-STATS-END/p' "$log" |
-		awk '$1 == "violations" {print $2}')
+	viol=$(stat "$log" violations)
 	cases=$(sed -n '/^@@SYNCORE-BEGIN 10-checker/,/^@@SYNCORE-END/p' "$log" |
 		sed -n 's/^not ok [0-9]* \([^:]*\):.*/\1/p' | paste -sd, -)
 	first=$(grep -m1 'membarrier_debug: VIOLATION' "$log" || true)
 	echo "${viol:-?}|${cases:--}|$(sed -n 's/.*VIOLATION \([a-z]*\):.*last edge \([a-z_]*\).*/\1\/\2/p' <<<"$first")|$(sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p' <<<"$first")"
 }
 
+suffix= extra=
+if [ $pti = 1 ]; then
+	suffix=-pti extra=$top/kernel-patches/configs/pti-x86_64.config
+fi
+
 for arch in $arches; do
-	name=mutants-$arch$([ $pti = 0 ] || echo -pti)
+	name=mutants-$arch$suffix
 	tap=$RESULTS/$name.tap
 	base=$("$top/scripts/ktree.sh" "$top/kernel-patches/series" \
 		"$top/kernel-patches/debug/series")
@@ -94,7 +106,7 @@ for arch in $arches; do
 		"$base" "$vmdir/image-$arch" 2>"$vmdir/image-$arch.err") || {
 		cat "$vmdir/image-$arch.err" >&2; exit 1; }
 
-	mapfile -t list < <(echo "- -"; rows "$arch")
+	mapfile -t list < <(echo "- - -"; rows "$arch")
 	{
 		echo "TAP version 13"
 		echo "1..${#list[@]}"
@@ -102,7 +114,7 @@ for arch in $arches; do
 	table=()
 	i=0 fails=0
 	for row in "${list[@]}"; do
-		read -r m mpti <<<"$row"
+		read -r m mpti needs <<<"$row"
 		i=$((i + 1))
 		label=${m/#-/(the series itself)}
 		git -C "$wt" checkout -q --detach -f "$head"
@@ -116,7 +128,8 @@ for arch in $arches; do
 		fi
 		say "$arch: $label: build"
 		s=$SECONDS
-		if ! kdir=$(KBUILD_DIR=$wt/.kbuild-mutants-$arch \
+		if ! kdir=$(KBUILD_DIR=$wt/.kbuild-mutants-$arch$suffix \
+			KBUILD_EXTRA_CONFIGS=$extra \
 			"$top/scripts/kbuild.sh" "$arch" default "$wt" 2>"$vmdir/$m-$arch.kbuild"); then
 			tail -n 20 "$vmdir/$m-$arch.kbuild" >&2
 			echo "not ok $i $label: build failed" >>"$tap"
@@ -125,7 +138,7 @@ for arch in $arches; do
 			continue
 		fi
 		build=$((SECONDS - s))
-		log=$vmdir/$m-$arch$([ $pti = 0 ] || echo -pti).log
+		log=$vmdir/${m/#-/series}-$arch$suffix.log
 		say "$arch: $label: boot (built in ${build}s)"
 		"$here/boot.sh" --accel "$accel" --timeout 300 \
 			--append "syncore.only=10-checker syncore.g1=none$([ $pti = 0 ] || echo ' pti=on')" \
@@ -134,6 +147,8 @@ for arch in $arches; do
 		IFS='|' read -r viol cases reason secs <<<"$(judge "$log")"
 		if [ "$viol" = "?" ]; then
 			verdict="FAIL: no checker counters (guest did not finish)"
+		elif [ $pti = 1 ] && ! grep -q '^pti: on' "$log"; then
+			verdict="FAIL: PTI did not turn on"
 		elif [ "$m" = - ]; then
 			if [ "$viol" = 0 ] && [ "$cases" = - ]; then
 				verdict=clean
@@ -148,6 +163,8 @@ for arch in $arches; do
 			fi
 		elif [ "$viol" != 0 ]; then
 			verdict=killed
+		elif [ "$needs" = FEAT_ExS ] && [ "$(stat "$log" event.eret)" != 0 ]; then
+			verdict="SKIP: not observable here: ERET still synchronizes (this CPU lacks FEAT_ExS, EOS is RES1)"
 		else
 			verdict="FAIL: SURVIVED, nothing covers: $(guarantee "$m")"
 		fi
@@ -155,6 +172,8 @@ for arch in $arches; do
 		FAIL*)
 			fails=$((fails + 1))
 			echo "not ok $i $label: $verdict" >>"$tap" ;;
+		SKIP*)
+			echo "ok $i $label # $verdict" >>"$tap" ;;
 		*)
 			echo "ok $i $label: $verdict" >>"$tap" ;;
 		esac
