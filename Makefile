@@ -4,6 +4,8 @@
 #   make run        the main job: stress-syncore on this machine
 #   make check      every test: host tests, the series' hygiene, VM guests,
 #                   and the checkers' own failure paths (harness-tests)
+#   make check-full check, plus the per-patch bisect, every cross build and
+#                   every mutant (run before resolving an issue)
 #   make check-host host tests only (no kernel builds)
 #   make check-vm   boot baseline and patched kernels and run the suite
 #   make check-mutants  every mutant of the series, x86_64 and arm64, and
@@ -28,7 +30,8 @@ TOOLS := stress rseq-tests kernel-patches/debug/tests
 broke = { mkdir -p $(RESULTS); echo "not ok 1 $(1) exited non-zero" \
 	>$(RESULTS)/$(1)-driver.tap; echo 1 >$(RESULTS)/$(1)-driver.rc; }
 
-.PHONY: all run check check-host check-vm check-mutants check-fresh bench \
+.PHONY: all run check check-full check-host check-vm check-mutants \
+	check-fresh bench \
 	clean deps \
 	deps-host host-tests series-tests vm-tests mutant-tests harness-tests
 
@@ -56,18 +59,35 @@ host-tests: deps-host
 		$(MAKE) -C $$d check || $(call broke,check-$${d//\//-}); \
 	done
 
+# make check runs the series' hygiene without the per-patch bisect and with
+# the builds that matter most; make check-full (FULL=1) runs every check
+# and every build. The checker's own patches (kernel-patches/debug/) are
+# held to the same checkpatch rule and built for riscv64 too (x86_64 and
+# arm64 build them for the guests).
+QUICK_BUILDS := x86_64:default arm64:default x86_64:nofeat riscv64:default
+CHECKER_CONFIG := $(CURDIR)/kernel-patches/debug/checker.config
 series-tests: deps
-	@[ ! -x kernel-patches/check.sh ] || kernel-patches/check.sh || \
+	@CHECK_BUILDS="$(if $(FULL),,$(QUICK_BUILDS))" kernel-patches/check.sh \
+		$(if $(FULL),,--only apply,checkpatch,builds,sparse) || \
 		$(call broke,series-check)
+	@kernel-patches/check.sh --series kernel-patches/debug/series \
+		--name debug --only apply,checkpatch || $(call broke,debug-check)
+	@KBUILD_EXTRA_CONFIGS=$(CHECKER_CONFIG) CHECK_BUILDS=riscv64:default \
+		kernel-patches/check.sh --series kernel-patches/series \
+		--series kernel-patches/debug/series --name debug-riscv64 \
+		--only builds || $(call broke,debug-riscv64)
 
 vm-tests: deps
 	@[ ! -x scripts/vm/check-vm.sh ] || scripts/vm/check-vm.sh \
 		$(if $(ARCH),--arch $(ARCH)) $(if $(VARIANT),--variant $(VARIANT)) \
 		$(if $(KERNELS),--kernels $(KERNELS)) || $(call broke,check-vm)
 
-# The mutants that make check runs: the quick ones, on x86_64.
+# The mutants that make check runs: the quick ones, on x86_64; all of them
+# with FULL=1, on both arches and with pti=on.
 mutant-tests: deps
-	@scripts/vm/mutants.sh --arch x86_64 --quick || $(call broke,mutants)
+	@scripts/vm/mutants.sh $(if $(FULL),,--arch x86_64 --quick) || \
+		$(call broke,mutants)
+	@[ -z "$(FULL)" ] || scripts/vm/mutants.sh --pti || $(call broke,mutants-pti)
 
 # The checkers themselves: kernel-patches/check.sh and the VM harness fail
 # when they should (a patch that breaks the build or adds a sparse or
@@ -82,6 +102,12 @@ harness-tests: deps
 check: deps
 	@rm -rf $(RESULTS)
 	@$(MAKE) --no-print-directory host-tests series-tests vm-tests \
+		mutant-tests harness-tests || true
+	@$(SUMMARY)
+
+check-full: deps
+	@rm -rf $(RESULTS)
+	@$(MAKE) --no-print-directory FULL=1 host-tests series-tests vm-tests \
 		mutant-tests harness-tests || true
 	@$(SUMMARY)
 
@@ -102,8 +128,7 @@ check-fresh:
 
 check-mutants: deps
 	@rm -rf $(RESULTS)
-	@scripts/vm/mutants.sh || $(call broke,mutants)
-	@scripts/vm/mutants.sh --pti || $(call broke,mutants-pti)
+	@$(MAKE) --no-print-directory FULL=1 mutant-tests || true
 	@$(SUMMARY)
 
 bench: all

@@ -1,9 +1,13 @@
 #!/bin/bash
 # Check the hygiene of the kernel patch series (run by "make check").
 #
-# Usage: kernel-patches/check.sh [--series FILE] [--only LIST] [--selftest]
+# Usage: kernel-patches/check.sh [--series FILE]... [--name NAME] [--only LIST]
+#        kernel-patches/check.sh --selftest
 #
-#   --series FILE  the series file (default: kernel-patches/series)
+#   --series FILE  the series file (default: kernel-patches/series); given
+#                  more than once, the series are applied in that order
+#                  (e.g. the series, then the checker in debug/series)
+#   --name NAME    results are NAME-<check> (default: series)
 #   --only LIST    comma-separated subset of: apply,checkpatch,bisect,builds,
 #                  sparse (default: all)
 #   --selftest     run apply, checkpatch, bisect and sparse on generated
@@ -13,7 +17,7 @@
 #                  serves from the baseline build: about 90 s)
 #
 # Each check is one KTAP document stored by scripts/tap-run.sh as
-# $RESULTS/series-<check>.tap:
+# $RESULTS/NAME-<check>.tap:
 #
 #   series-apply       the series applies in order with "git am" onto the
 #                      pristine v6.12 tree (scripts/ktree.sh); one result per
@@ -109,13 +113,15 @@ ktap_skip_all() {
 # reads them.
 patches=()
 read_series() {
-	mapfile -t patches < <("$top/scripts/ktree.sh" --list "$series")
+	# shellcheck disable=SC2086 # a list of series files
+	mapfile -t patches < <("$top/scripts/ktree.sh" --list $series)
 }
 
 pname() { basename "$1" .patch; }
 
 # The patched tree (cached by ktree.sh); fails if the series does not apply.
-tree_of_series() { "$KTREE" "$series" 2>/dev/null; }
+# shellcheck disable=SC2086 # a list of series files
+tree_of_series() { "$KTREE" $series 2>/dev/null; }
 baseline() { "$KTREE" --baseline; }
 
 # Commits of the patched tree, oldest first (one per patch).
@@ -179,10 +185,10 @@ touched_warnings() {
 # ---------------------------------------------------------------- checks
 check_apply() {
 	local out rc=0 failed= i p t n
-	out=$("$KTREE" "$series" 2>&1 >/dev/null) || rc=$?
+	out=$("$KTREE" $series 2>&1 >/dev/null) || rc=$?
 	ktap_plan ${#patches[@]}
 	if [ $rc -eq 0 ]; then
-		t=$("$KTREE" "$series" 2>/dev/null)
+		t=$("$KTREE" $series 2>/dev/null)
 		n=$(series_commits "$t" | wc -l)
 		for p in "${patches[@]}"; do
 			ktap_ok "apply $(pname "$p")"
@@ -572,7 +578,7 @@ ensure_results() {
 		mkdir -p "$scr"
 		OV_T=$t OV_KB=$kb OV_KBOK=$kb_ok OV_SCRATCH=$scr \
 			OV_FILES="${sparse_list[*]}" \
-			unshare $unshare_flags "$self" --series "$series" --walk || rc=$?
+			unshare $unshare_flags "$self" $sargs --walk || rc=$?
 		rm -rf "$scr"
 		[ $rc -eq 0 ] || log "bisect: overlay walk exited $rc"
 	else
@@ -840,12 +846,14 @@ $sob")
 # ---------------------------------------------------------------- main
 # (one function, so that editing this file never affects a running check)
 main() {
-	series=$here/series
+	series=
+	name=series
 	only=$all_checks
 	run=
 	while [ $# -gt 0 ]; do
 		case $1 in
-		--series) series=$(realpath -m "$2"); shift 2 ;;
+		--series) series="$series $(realpath -m "$2")"; shift 2 ;;
+		--name) name=$2; shift 2 ;;
 		--only) only=${2//,/ }; shift 2 ;;
 		--run) run=$2; shift 2 ;;
 		--walk) read_series; walk_inner; exit ;;
@@ -854,6 +862,10 @@ main() {
 		*) echo "check: unknown option '$1'" >&2; usage >&2; exit 2 ;;
 		esac
 	done
+	series=${series:-$here/series}
+	series=${series# }
+	sargs=
+	for f in $series; do sargs="$sargs --series $f"; done
 	for c in $only; do
 		case " $all_checks " in
 		*" $c "*) ;;
@@ -877,11 +889,11 @@ main() {
 	start=$(date +%s)
 	exec 3>&2
 	for c in $only; do
-		log "series-$c: start"
+		log "$name-$c: start"
 		t0=$(date +%s)
-		"$TAPRUN" "series-$c" -- "$self" --series "$series" --run "$c"
-		log "series-$c: $(tally "$RESULTS/series-$c.tap")" \
-			"(exit $(cat "$RESULTS/series-$c.rc"), $(($(date +%s) - t0))s)"
+		"$TAPRUN" "$name-$c" -- "$self" $sargs --run "$c"
+		log "$name-$c: $(tally "$RESULTS/$name-$c.tap")" \
+			"(exit $(cat "$RESULTS/$name-$c.rc"), $(($(date +%s) - t0))s)"
 	done
 	log "done in $(($(date +%s) - start))s"
 	exit 0

@@ -5,6 +5,11 @@
 #   --accel auto|kvm|tcg  (default $SYNCORE_ACCEL or auto: KVM when /dev/kvm
 #                         works for ARCH on this host, else TCG)
 #   --timeout S           hard limit for the whole guest (default 900)
+#   --stall S             a guest whose console stays silent for S seconds
+#                         (default 120; 0: never) is a hung guest: it is
+#                         killed and booted once more. The guest's init
+#                         prints a heartbeat every 20 s, so only a frozen
+#                         guest (or QEMU) goes silent.
 #   --smp N  --mem MB     (default 4 and 1024)
 #   --append "ARGS"       more kernel command line
 #
@@ -14,18 +19,21 @@
 # written to CONSOLE_LOG.accel.
 #
 # Exit 0 when the guest ran to its end marker (@@SYNCORE-DONE) and powered
-# off; 1 on a timeout, a panic or missing markers, with the reason and the
-# last 50 console lines on stderr.
+# off; 1 on a timeout, a panic, missing markers or two hangs, with the
+# reason and the last 50 console lines on stderr. A hang that a second boot
+# recovers from is a pass: CONSOLE_LOG.retried says what happened and keeps
+# the first console's tail.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${SYNCORE_CACHE:-$HOME/.cache/syncore}
-accel=${SYNCORE_ACCEL:-auto} tmo=900 smp=4 mem=1024 append=
+accel=${SYNCORE_ACCEL:-auto} tmo=900 smp=4 mem=1024 append= stall=120
 die() { echo "boot: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--accel) accel=$2; shift 2 ;;
 	--timeout) tmo=$2; shift 2 ;;
+	--stall) stall=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
@@ -50,16 +58,34 @@ arm64)
 esac
 qemu+=(-nographic -no-reboot -net none -kernel "$image" -initrd "$initrd")
 
-# run_qemu ACCEL TIMEOUT LOG APPEND: QEMU's exit status (124: timed out).
+# run_qemu ACCEL TIMEOUT LOG APPEND [STALL]: QEMU's exit status (124:
+# timed out, 125: no console output for STALL seconds).
 run_qemu() {
-	local a=$1 t=$2 l=$3 extra=$4 cpu=max
+	local a=$1 t=$2 l=$3 extra=$4 st=${5:-0} cpu=max
 	# TCG: QEMU's cheaper pointer authentication algorithm on arm64.
 	[ "$arch" != arm64 ] || cpu=max,pauth-impdef=on
 	[ "$a" = tcg ] || cpu=host
-	local rc=0
+	local rc=0 pid size last=-1 quiet=0
 	timeout -k 5 "$t" "${qemu[@]}" -accel "$a" -cpu "$cpu" \
 		-append "console=$console $base_append syncore.accel=$a $extra" \
-		</dev/null >"$l" 2>"$l.qemu-stderr" || rc=$?
+		</dev/null >"$l" 2>"$l.qemu-stderr" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 2
+		size=$(stat -c %s "$l" 2>/dev/null || echo 0)
+		if [ "$size" != "$last" ]; then
+			last=$size quiet=0
+		else
+			quiet=$((quiet + 2))
+		fi
+		if [ "$st" -gt 0 ] && [ $quiet -ge "$st" ]; then
+			kill "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+			rc=125
+			break
+		fi
+	done
+	[ $rc = 125 ] || wait "$pid" || rc=$?
 	# No CRs, no terminal escapes from the firmware.
 	tr -d '\r' <"$l" | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1b[c]//g' \
 		>"$l.tmp" && mv "$l.tmp" "$l"
@@ -101,13 +127,28 @@ echo "$accel" >"$log.accel"
 echo "boot: $arch guest, accel=$accel, smp=$smp, mem=${mem}M, timeout=${tmo}s" >&2
 start=$SECONDS
 rc=0
-run_qemu "$accel" "$tmo" "$log" "$append" || rc=$?
+rm -f "$log.retried"
+run_qemu "$accel" "$tmo" "$log" "$append" "$stall" || rc=$?
+if [ $rc -eq 125 ]; then
+	first=$((SECONDS - start))
+	{
+		echo "hung: no console output for ${stall}s, killed after ${first}s and booted again; first console's last lines:"
+		tail -n 20 "$log" | sed 's/^/  | /'
+	} >"$log.retried"
+	echo "boot: $arch guest hung (no console output for ${stall}s after ${first}s): booting it once more" >&2
+	start=$SECONDS
+	rc=0
+	run_qemu "$accel" "$tmo" "$log" "$append" "$stall" || rc=$?
+fi
 secs=$((SECONDS - start))
 echo "$secs" >"$log.seconds"
 
 reason=
 if grep -q '^@@SYNCORE-DONE' "$log"; then
 	:
+elif [ $rc -eq 125 ]; then
+	reason="hung twice (no console output for ${stall}s each time)"
+	cat "$log.retried" >&2
 elif [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 	reason="timed out after ${tmo}s"
 elif grep -q 'Kernel panic' "$log"; then
@@ -126,4 +167,4 @@ if [ -n "$reason" ]; then
 	exit 1
 fi
 rm -f "$log.failure"
-echo "boot: $arch guest finished in ${secs}s (accel=$accel)" >&2
+echo "boot: $arch guest finished in ${secs}s (accel=$accel)$([ ! -f "$log.retried" ] || echo ', after one hang and a second boot')" >&2

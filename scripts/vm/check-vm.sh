@@ -116,12 +116,18 @@ g1_verdict() {
 }
 
 declare -A tree_of=() image_of=()
+# with_checker VARIANT: does this guest get the SYNC_CORE checker? It needs
+# membarrier, so the nofeat variant goes without (and builds the very tree
+# and config that kernel-patches/check.sh builds with CONFIG_MEMBARRIER=n).
+with_checker() { [ $checker = 1 ] && [ "$1" != nofeat ]; }
+
+# tree_for KERNEL VARIANT: the source tree.
 tree_for() {
-	local k=$1 out
+	local k=$1 out debug=
+	! with_checker "$2" || debug=$top/kernel-patches/debug/series
+	k=$k${debug:+-checker}
 	[ -z "${tree_of[$k]:-}" ] || { echo "${tree_of[$k]}"; return 0; }
-	local debug=
-	[ $checker = 0 ] || debug=$top/kernel-patches/debug/series
-	if [ "$k" = baseline ]; then
+	if [ "$1" = baseline ]; then
 		if [ -n "$debug" ]; then
 			out=$("$top/scripts/ktree.sh" "$debug") || return 1
 		else
@@ -144,7 +150,7 @@ for_guest() {
 	rm -f "$RESULTS/$prefix"-*
 	say "== $name"
 
-	if ! tree=$(tree_for "$k" 2>"$dir/tree.err"); then
+	if ! tree=$(tree_for "$k" "$v" 2>"$dir/tree.err"); then
 		cat "$dir/tree.err" >&2
 		result "$prefix-kernel" 1 "not ok 1 $k tree: the series does not apply" \
 			"$(cat "$dir/tree.err")"
@@ -153,7 +159,10 @@ for_guest() {
 	cat "$dir/tree.err" >&2
 
 	local s=$SECONDS
-	if ! kdir=$("$top/scripts/kbuild.sh" "$a" "$v" "$tree" 2>"$dir/kbuild.err"); then
+	local extra=
+	! with_checker "$v" || extra=$top/kernel-patches/debug/checker.config
+	if ! kdir=$(KBUILD_EXTRA_CONFIGS=$extra "$top/scripts/kbuild.sh" "$a" "$v" \
+		"$tree" 2>"$dir/kbuild.err"); then
 		cat "$dir/kbuild.err" >&2
 		result "$prefix-kernel" 1 "not ok 1 $name kernel build" \
 			"$(tail -n 40 "$dir/kbuild.err")"
@@ -164,7 +173,7 @@ for_guest() {
 	say "kernel ready in $((SECONDS - s))s: $kdir"
 
 	# One initramfs per tree and arch, shared by the variants.
-	local ikey=$k-$a
+	local ikey=$k-$a-$(basename "$tree")
 	if [ -z "${image_of[$ikey]:-}" ]; then
 		s=$SECONDS
 		if ! img=$("$here/mkimage.sh" "$a" "$tree" "$vmdir/image-$ikey" \

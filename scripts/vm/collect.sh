@@ -43,6 +43,8 @@ function finish(rc, f) {
 		print substr(line, 1, p - 1) >> (dir "/" prefix "-" cur ".tap")
 		line = substr(line, p)
 	}
+	if (line ~ /^@@SYNCORE-ALIVE/)
+		next
 	if (line ~ /^@@SYNCORE-BEGIN /) {
 		if (cur != "") finish("")
 		split(line, a, " ")
@@ -139,10 +141,13 @@ secs=$(cat "$log.seconds" 2>/dev/null || echo '?')
 	sed -n '/^@@SYNCORE-ENV-BEGIN/,/^@@SYNCORE-ENV-END/p' "$log" |
 		{ grep -v '^@@' || true; } | sed 's/^/# /'
 	echo "# accel: $accel, ${secs}s, console log: $log"
+	[ ! -f "$log.retried" ] || sed 's/^/# /' "$log.retried"
 	if [ -f "$log.failure" ] || ! grep -q '^@@SYNCORE-DONE' "$log"; then
 		echo "# $(cat "$log.failure" 2>/dev/null || echo 'no end marker')"
 		tail -n 50 "$log" | sed 's/^/# | /'
 		echo "not ok 1 guest ran to completion"
+	elif [ -f "$log.retried" ]; then
+		echo "ok 1 guest ran to completion (on a second boot, after a hang)"
 	else
 		echo "ok 1 guest ran to completion"
 	fi

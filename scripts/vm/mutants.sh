@@ -83,9 +83,9 @@ judge() {
 	echo "${viol:-?}|${cases:--}|$(sed -n 's/.*VIOLATION \([a-z]*\):.*last edge \([a-z_]*\).*/\1\/\2/p' <<<"$first")|$(sed -n 's/^\[ *\([0-9.]*\)\].*/\1/p' <<<"$first")"
 }
 
-suffix= extra=
+suffix= extra=$top/kernel-patches/debug/checker.config
 if [ $pti = 1 ]; then
-	suffix=-pti extra=$top/kernel-patches/configs/pti-x86_64.config
+	suffix=-pti extra="$extra $top/kernel-patches/configs/pti-x86_64.config"
 fi
 
 for arch in $arches; do
@@ -145,8 +145,13 @@ for arch in $arches; do
 			"$arch" "$kdir/$("$top/scripts/kbuild.sh" --image "$arch")" \
 			"$img" "$log" 2>>"$vmdir/$m-$arch.boot" || true
 		IFS='|' read -r viol cases reason secs <<<"$(judge "$log")"
+		# The guest must run the kernel just built, nothing older.
+		built=$(sed -n 's/.*UTS_VERSION "\(.*\)"/\1/p' \
+			"$kdir/include/generated/utsversion.h")
 		if [ "$viol" = "?" ]; then
 			verdict="FAIL: no checker counters (guest did not finish)"
+		elif ! grep -q "^uname: .* $built " "$log"; then
+			verdict="FAIL: the guest did not run the kernel just built ($built)"
 		elif [ $pti = 1 ] && ! grep -q '^pti: on' "$log"; then
 			verdict="FAIL: PTI did not turn on"
 		elif [ "$m" = - ]; then

@@ -9,9 +9,14 @@
 #      the boot as "not ok"
 #   3. a guest that hangs (syncore.hang=1): boot.sh kills it at --timeout
 #      and reports the timeout
+#   4. a guest frozen once (its QEMU stopped with SIGSTOP, as a lost timer
+#      wakeup under load does): boot.sh sees no console output for
+#      --stall seconds, kills it, boots it again, passes, and collect.sh
+#      notes the retry; frozen twice: the boot fails, showing both consoles
 #
 # Usage: scripts/vm/selftest.sh [ARCH]   (default x86_64; builds the
-# baseline default kernel through scripts/kbuild.sh if it is not cached)
+# baseline default kernel of check-vm, with the SYNC_CORE checker, through
+# scripts/kbuild.sh if it is not cached)
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,7 +37,7 @@ check() {
 }
 
 echo "TAP version 13"
-echo "1..7"
+echo "1..10"
 
 # 1. A patch that does not apply.
 cat >"$tmp/0001-good.patch" <<'EOP'
@@ -72,8 +77,9 @@ after=$(git -C "$ksrc" worktree list | wc -l)
 check $([ "$before" = "$after" ] && echo 0 || echo 1) "no worktree is left behind ($before -> $after)"
 
 # 2. A guest that panics, 3. one that hangs.
-tree=$("$top/scripts/ktree.sh" --baseline)
-kdir=$("$top/scripts/kbuild.sh" "$arch" default "$tree") ||
+tree=$("$top/scripts/ktree.sh" "$top/kernel-patches/debug/series")
+kdir=$(KBUILD_EXTRA_CONFIGS=$top/kernel-patches/debug/checker.config \
+	"$top/scripts/kbuild.sh" "$arch" default "$tree") ||
 	{ echo "Bail out! cannot build the $arch kernel"; exit 1; }
 image=$kdir/$("$top/scripts/kbuild.sh" --image "$arch")
 VM_TOOLS= "$here/mkimage.sh" "$arch" "$tree" "$tmp/img" >/dev/null 2>"$tmp/mk.err" ||
@@ -100,6 +106,51 @@ rc=$? secs=$((SECONDS - start))
 sed 's/^/# /' "$tmp/hang.err" | head -n 3
 grep -q 'timed out after 40s' "$tmp/hang.err" && [ $rc = 1 ] && [ $secs -lt 60 ]
 check $? "a hanging guest is killed at its timeout and reported (${secs}s)"
+
+# 4. Frozen guests. freeze TAG COUNT: SIGSTOP the first COUNT QEMUs booted
+# with syncore.tag=TAG, each a few seconds into its boot.
+freeze() {
+	local seen=' ' pid i
+	for i in $(seq 1 400); do
+		for pid in $(pgrep -f "syncore.tag=$1" || true); do
+			case $(cat "/proc/$pid/comm" 2>/dev/null) in
+			qemu-system-*) ;;
+			*) continue ;;
+			esac
+			case $seen in *" $pid "*) continue ;; esac
+			sleep 3
+			kill -STOP "$pid" 2>/dev/null && seen="$seen$pid "
+		done
+		[ "$(echo $seen | wc -w)" -lt "$2" ] || return 0
+		sleep 0.5
+	done
+}
+for frozen in 1 2; do
+	tag=stall$frozen.$$
+	freeze "$tag" $frozen &
+	fpid=$!
+	start=$SECONDS
+	"$here/boot.sh" --accel tcg --timeout 300 --stall 20 \
+		--append "syncore.tag=$tag syncore.only=none" "$arch" "$image" \
+		"$tmp/img/initramfs.cpio" "$tmp/$tag.log" 2>"$tmp/$tag.err"
+	rc=$? secs=$((SECONDS - start))
+	kill "$fpid" 2>/dev/null
+	wait "$fpid" 2>/dev/null
+	grep '^boot:' "$tmp/$tag.err" | sed 's/^/# /'
+	if [ $frozen = 1 ]; then
+		[ $rc = 0 ] && [ -f "$tmp/$tag.log.retried" ] && [ $secs -lt 150 ]
+		check $? "a guest frozen once is killed after 20 s of silence and passes on its second boot (rc=$rc, ${secs}s)"
+		RESULTS=$tmp/res "$here/collect.sh" "$tmp/$tag.log" vm-stall >/dev/null 2>&1
+		grep -q '^ok 1 guest ran to completion (on a second boot, after a hang)' \
+			"$tmp/res/vm-stall-boot.tap" && grep -q '^# hung: no console output' \
+			"$tmp/res/vm-stall-boot.tap"
+		check $? "collect.sh passes it with a note of the hang"
+	else
+		[ $rc = 1 ] && grep -q 'hung twice' "$tmp/$tag.err" &&
+			grep -q "first console's last lines" "$tmp/$tag.err"
+		check $? "a guest frozen twice fails, showing both consoles (rc=$rc, ${secs}s)"
+	fi
+done
 
 echo "# Totals: pass:$((n - fail)) fail:$fail xfail:0 xpass:0 skip:0 error:0"
 [ $fail -eq 0 ]
