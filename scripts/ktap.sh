@@ -6,7 +6,7 @@
 #   | ktap_result NAME STATUS; ...; ktap_finish
 #
 # ktap_finish exits 1 if any case failed, 4 if every case was skipped,
-# 0 otherwise.
+# 0 otherwise. ktap_skip_all NAME REASON: a whole document of one SKIP.
 ktap_n=0
 ktap_pass=0
 ktap_fail=0
@@ -18,9 +18,14 @@ ktap_header()
 	echo "1..$1"
 }
 
+# ktap_diag TEXT, or ktap_diag with the text on stdin
 ktap_diag()
 {
-	echo "$*" | sed 's/^/# /'
+	if [ $# -eq 0 ]; then
+		sed 's/^/# /'
+	else
+		echo "$*" | sed 's/^/# /'
+	fi
 }
 
 ktap_ok()
@@ -61,4 +66,11 @@ ktap_finish()
 	[ "$ktap_fail" -eq 0 ] || exit 1
 	[ "$ktap_pass" -gt 0 ] || [ "$ktap_skip" -eq 0 ] || exit 4
 	exit 0
+}
+
+ktap_skip_all()
+{
+	ktap_header 1
+	ktap_skip "$1" "$2"
+	ktap_finish
 }
