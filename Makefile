@@ -23,6 +23,16 @@ export RESULTS
 
 TAP := $(CURDIR)/scripts/tap-run.sh
 SUMMARY := $(CURDIR)/scripts/tap-summary.sh
+STAGE := $(CURDIR)/scripts/stage.sh
+
+# $(call stages,TARGETS[,MAKE VARS]): a fresh $(RESULTS), then each target
+# as a timed stage (scripts/stage.sh), then the summary with the time each
+# stage took. A stage that fails still lets the next ones run.
+stages = rm -rf $(RESULTS); \
+	for s in $(1); do \
+		$(STAGE) $$s -- $(MAKE) --no-print-directory $(2) $$s || true; \
+	done; \
+	$(SUMMARY)
 TOOLS := stress rseq-tests kernel-patches/debug/tests
 
 # A driver that itself fails (rather than reporting failing tests) still
@@ -100,26 +110,16 @@ harness-tests: deps
 		$(TAP) selftest-vm-harness -- scripts/vm/selftest.sh
 
 check: deps
-	@rm -rf $(RESULTS)
-	@$(MAKE) --no-print-directory host-tests series-tests vm-tests \
-		mutant-tests harness-tests || true
-	@$(SUMMARY)
+	@$(call stages,host-tests series-tests vm-tests mutant-tests harness-tests)
 
 check-full: deps
-	@rm -rf $(RESULTS)
-	@$(MAKE) --no-print-directory FULL=1 host-tests series-tests vm-tests \
-		mutant-tests harness-tests || true
-	@$(SUMMARY)
+	@$(call stages,host-tests series-tests vm-tests mutant-tests harness-tests,FULL=1)
 
 check-host: deps-host
-	@rm -rf $(RESULTS)
-	@$(MAKE) --no-print-directory host-tests || true
-	@$(SUMMARY)
+	@$(call stages,host-tests)
 
 check-vm: deps
-	@rm -rf $(RESULTS)
-	@$(MAKE) --no-print-directory vm-tests || true
-	@$(SUMMARY)
+	@$(call stages,vm-tests)
 
 check-fresh:
 	@rm -rf $(RESULTS)
@@ -127,9 +127,7 @@ check-fresh:
 	@$(SUMMARY)
 
 check-mutants: deps
-	@rm -rf $(RESULTS)
-	@$(MAKE) --no-print-directory FULL=1 mutant-tests || true
-	@$(SUMMARY)
+	@$(call stages,mutant-tests,FULL=1)
 
 bench: all
 	@if [ ! -f bench/Makefile ]; then \

@@ -60,13 +60,11 @@ for c in $only; do
 	esac
 done
 
-# "N passed, N failed, N skipped" of one KTAP file.
+# "N passed, N failed, N skipped" of one result.
 tally() {
-	local s p f
-	s=$(grep -E '^ok [0-9]+' "$1" | grep -ciE '# *skip' || true)
-	p=$(grep -cE '^ok [0-9]+' "$1" || true)
-	f=$(grep -cE '^not ok [0-9]+' "$1" || true)
-	echo "$((p - s)) passed, $f failed, $s skipped"
+	local p f s
+	read -r p f s < <("$top/scripts/tap-summary.sh" --count "$1")
+	echo "$p passed, $f failed, $s skipped"
 }
 
 exec 3>&2

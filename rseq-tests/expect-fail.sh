@@ -16,29 +16,20 @@ shift
 
 out=$("$@" 2>&1)
 rc=$?
-echo "TAP version 13"
-echo "1..$(echo $names | wc -w)"
-echo "$out" | sed 's/^/# /'
-n=0 pass=0 fail=0 skip=0
+. "$(dirname "$0")/../scripts/ktap.sh"
+ktap_header "$(echo $names | wc -w)"
+ktap_diag "$out"
 for name in $names; do
-	n=$((n + 1))
 	line=$(echo "$out" | grep -E "^(not )?ok [0-9]+ $name( |$)")
 	case $line in
 	"not ok "*)
-		echo "ok $n ${name}_fails_on_broken_build # detected: ${line#*# }"
-		pass=$((pass + 1)) ;;
+		ktap_ok "${name}_fails_on_broken_build # detected: ${line#*# }" ;;
 	"ok "*"# SKIP"*)
-		echo "ok $n ${name}_fails_on_broken_build # SKIP ${line#*# SKIP }"
-		skip=$((skip + 1)) ;;
+		ktap_skip "${name}_fails_on_broken_build" "${line#*# SKIP }" ;;
 	"ok "*)
-		echo "not ok $n ${name}_fails_on_broken_build # the broken build passed"
-		fail=$((fail + 1)) ;;
+		ktap_not_ok "${name}_fails_on_broken_build # the broken build passed" ;;
 	*)
-		echo "not ok $n ${name}_fails_on_broken_build # no result line (exit $rc)"
-		fail=$((fail + 1)) ;;
+		ktap_not_ok "${name}_fails_on_broken_build # no result line (exit $rc)" ;;
 	esac
 done
-echo "# Totals: pass:$pass fail:$fail xfail:0 xpass:0 skip:$skip error:0"
-[ $fail -gt 0 ] && exit 1
-[ $pass -eq 0 ] && [ $skip -gt 0 ] && exit 4
-exit 0
+ktap_finish

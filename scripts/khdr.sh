@@ -5,11 +5,9 @@
 set -euo pipefail
 
 arch=${1:-x86_64}
-case $arch in
-x86_64) karch=x86 ;;
-arm64|aarch64) karch=arm64 arch=arm64 ;;
-*) echo "khdr: unknown arch '$arch'" >&2; exit 2 ;;
-esac
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+arch_info "$arch" || { echo "khdr: unknown arch '$arch'" >&2; exit 2; }
 
 ksrc=$("$(dirname "$0")/ksrc.sh")
 cache=${SYNCORE_CACHE:-$HOME/.cache/syncore}
@@ -18,17 +16,12 @@ key=$(git -C "$ksrc" rev-parse HEAD 2>/dev/null | cut -c1-12)
 [ -n "$key" ] || key=ext
 dest=$cache/khdr-$arch-$key
 
-if [ ! -f "$dest/.done" ]; then
-	mkdir -p "$cache"
-	exec 9>"$cache/.khdr-$arch.lock"
-	flock 9
-	if [ ! -f "$dest/.done" ]; then
-		echo "khdr: installing $arch UAPI headers into $dest" >&2
-		rm -rf "$dest" "$dest.obj"
-		make -s -C "$ksrc" O="$dest.obj" ARCH=$karch \
-			INSTALL_HDR_PATH="$dest" headers_install >&2
-		rm -rf "$dest.obj"
-		touch "$dest/.done"
-	fi
+if ! cached "$dest/.done" "$cache/.khdr-$arch.lock"; then
+	echo "khdr: installing $arch UAPI headers into $dest" >&2
+	rm -rf "$dest" "$dest.obj"
+	make -s -C "$ksrc" O="$dest.obj" ARCH=$karch \
+		INSTALL_HDR_PATH="$dest" headers_install >&2
+	rm -rf "$dest.obj"
+	touch "$dest/.done"
 fi
 echo "$dest/include"

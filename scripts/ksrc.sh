@@ -16,21 +16,14 @@ fi
 cache=${SYNCORE_CACHE:-$HOME/.cache/syncore}
 tarball=${KSRC_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
 tree=$cache/linux-6.12
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
 
-if [ -f "$tree.done" ]; then
+if cached "$tree.done" "$cache/.ksrc.lock"; then
 	echo "$tree"
 	exit 0
 fi
-
 [ -f "$tarball" ] || { echo "ksrc: $tarball missing (apt-get install linux-source-6.12)" >&2; exit 1; }
-
-mkdir -p "$cache"
-exec 9>"$cache/.ksrc.lock"
-flock 9
-if [ -f "$tree.done" ]; then
-	echo "$tree"
-	exit 0
-fi
 
 echo "ksrc: unpacking $tarball into $tree" >&2
 rm -rf "$tree" "$tree.tmp"

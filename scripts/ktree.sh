@@ -104,15 +104,9 @@ key=$(
 key=$(echo "$key" | sha256sum | cut -c1-16)
 tree=$cache/trees/ktree-$key
 
-if [ -f "$tree.done" ]; then
-	echo "$tree"
-	exit 0
-fi
-
-mkdir -p "$cache/trees"
-exec 9>"$cache/trees/.ktree.lock"
-flock 9
-if [ -f "$tree.done" ]; then
+# shellcheck source=scripts/lib.sh
+. "$here/lib.sh"
+if cached "$tree.done" "$cache/trees/.ktree.lock"; then
 	echo "$tree"
 	exit 0
 fi

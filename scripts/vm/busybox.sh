@@ -9,11 +9,10 @@ arch=${1:?usage: $0 x86_64|arm64}
 cache=${SYNCORE_CACHE:-$HOME/.cache/syncore}
 die() { echo "busybox: $*" >&2; exit 1; }
 
-case $arch in
-x86_64) deb_arch=amd64 ;;
-arm64) deb_arch=arm64 ;;
-*) die "unknown ARCH '$arch'" ;;
-esac
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/../lib.sh"
+arch_info "$arch" || die "unknown ARCH '$arch'"
+deb_arch=$deb
 
 if [ "$(dpkg --print-architecture)" = "$deb_arch" ]; then
 	bb=$(command -v busybox || true)
@@ -25,21 +24,16 @@ if [ "$(dpkg --print-architecture)" = "$deb_arch" ]; then
 fi
 
 dir=$cache/busybox-$arch
-if [ ! -x "$dir/bin/busybox" ]; then
-	mkdir -p "$cache"
-	exec 9>"$cache/.busybox-$arch.lock"
-	flock 9
-	if [ ! -x "$dir/bin/busybox" ]; then
-		tmp=$(mktemp -d "$cache/busybox-$arch.XXXXXX")
-		trap 'rm -rf "$tmp"' EXIT
-		echo "busybox: apt-get download busybox-static:$deb_arch" >&2
-		(cd "$tmp" && apt-get download -q "busybox-static:$deb_arch" >&2) ||
-			die "apt-get download busybox-static:$deb_arch failed" \
-				"(dpkg --add-architecture $deb_arch; apt-get update)"
-		dpkg-deb -x "$tmp"/busybox-static_*.deb "$tmp/x"
-		rm -rf "$dir"
-		mkdir -p "$dir/bin"
-		cp "$tmp/x/bin/busybox" "$dir/bin/busybox"
-	fi
+if ! cached "$dir/bin/busybox" "$cache/.busybox-$arch.lock"; then
+	tmp=$(mktemp -d "$cache/busybox-$arch.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT
+	echo "busybox: apt-get download busybox-static:$deb_arch" >&2
+	(cd "$tmp" && apt-get download -q "busybox-static:$deb_arch" >&2) ||
+		die "apt-get download busybox-static:$deb_arch failed" \
+			"(dpkg --add-architecture $deb_arch; apt-get update)"
+	dpkg-deb -x "$tmp"/busybox-static_*.deb "$tmp/x"
+	rm -rf "$dir"
+	mkdir -p "$dir/bin"
+	cp "$tmp/x/bin/busybox" "$dir/bin/busybox"
 fi
 echo "$dir/bin/busybox"

@@ -161,8 +161,8 @@ for_guest() {
 	local s=$SECONDS
 	local extra=
 	! with_checker "$v" || extra=$top/kernel-patches/debug/checker.config
-	if ! kdir=$(KBUILD_EXTRA_CONFIGS=$extra "$top/scripts/kbuild.sh" "$a" "$v" \
-		"$tree" 2>"$dir/kbuild.err"); then
+	if ! kdir=$("$top/scripts/stage.sh" "kernel $name" --log "$dir/kbuild.err" -- \
+		env KBUILD_EXTRA_CONFIGS="$extra" "$top/scripts/kbuild.sh" "$a" "$v" "$tree"); then
 		cat "$dir/kbuild.err" >&2
 		result "$prefix-kernel" 1 "not ok 1 $name kernel build" \
 			"$(tail -n 40 "$dir/kbuild.err")"
@@ -206,7 +206,8 @@ for_guest() {
 	local image
 	image=$kdir/$("$top/scripts/kbuild.sh" --image "$a")
 	ln -sfn "$kdir" "$dir/kernel"
-	"$here/boot.sh" --accel "$accel" --timeout "$t" --append "$app" \
+	"$top/scripts/stage.sh" "boot $name" --log "$dir/boot.err" -- \
+		"$here/boot.sh" --accel "$accel" --timeout "$t" --append "$app" \
 		"$a" "$image" "$img" "$dir/console.log" || true
 	"$here/collect.sh" $([ "$v" = nofeat ] && echo --nofeat) \
 		"$dir/console.log" "$prefix"
@@ -228,20 +229,16 @@ while read -r k a v; do
 		[ -e "$f" ] || continue
 		test=${f##*/vm-$k-$a-$v-}
 		test=${test%.tap}
-		rc=$(cat "${f%.tap}.rc" 2>/dev/null || echo 1)
-		ok=$(grep -cE '^ok [0-9]+' "$f" || true)
-		sk=$(grep -E '^ok [0-9]+' "$f" | grep -ci '# *skip' || true)
-		sk0=$(grep -ciE '^1\.\.0 *# *skip' "$f" || true)
-		nok=$(grep -cE '^not ok [0-9]+' "$f" || true)
-		if [ "$nok" -gt 0 ] || { [ "$rc" != 0 ] && [ "$rc" != 4 ]; }; then
+		read -r ok nok sk < <("$top/scripts/tap-summary.sh" --count "$f")
+		if [ "$nok" -gt 0 ]; then
 			st=FAIL fails=$((fails + 1))
-		elif [ "$rc" = 4 ]; then
+		elif [ "$ok" -eq 0 ] && [ "$sk" -gt 0 ]; then
 			st=skip
 		else
 			st=pass
 		fi
 		printf '%-10s %-7s %-8s %-28s %-5s %s\n' "$k" "$a" "$v" "$test" \
-			"$st" "$((ok - sk))/$nok/$((sk + sk0))"
+			"$st" "$ok/$nok/$sk"
 	done
 done <<<"$matrix"
 echo

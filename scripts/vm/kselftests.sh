@@ -24,14 +24,9 @@ tree=${2:?usage: $0 ARCH TREE}
 tree=$(cd "$tree" && pwd)
 die() { echo "kselftests: $*" >&2; exit 1; }
 
-case $arch in
-x86_64) karch=x86_64 ;;
-arm64) karch=arm64 ;;
-*) die "unknown ARCH '$arch'" ;;
-esac
-cross=
-[ "$(uname -m)" = "$([ $arch = arm64 ] && echo aarch64 || echo $arch)" ] ||
-	cross=$([ $arch = arm64 ] && echo aarch64-linux-gnu- || echo x86_64-linux-gnu-)
+# shellcheck source=scripts/lib.sh
+. "$here/../lib.sh"
+arch_info "$arch" || die "unknown ARCH '$arch'"
 cc=${cross}gcc
 
 if git -C "$tree" rev-parse --git-dir >/dev/null 2>&1; then
@@ -44,15 +39,7 @@ fi
 key=$( { echo "$head $dirty"; cat "$0" "$here/ksft-run.sh" "$here/probe.c"; \
 	"$cc" --version | head -n 1; } | sha256sum | cut -c1-12)
 out=$cache/vm/ksft-$arch-$key
-if [ -f "$out/.done" ]; then
-	echo "$out/stage"
-	exit 0
-fi
-
-mkdir -p "$cache/vm"
-exec 9>"$cache/vm/.ksft-$arch.lock"
-flock 9
-if [ -f "$out/.done" ]; then
+if cached "$out/.done" "$cache/vm/.ksft-$arch.lock"; then
 	echo "$out/stage"
 	exit 0
 fi

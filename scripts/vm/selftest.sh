@@ -25,19 +25,11 @@ export SYNCORE_CACHE=${SYNCORE_CACHE:-$HOME/.cache/syncore}
 arch=${1:-x86_64}
 tmp=$(mktemp -d /tmp/syncore-vm-selftest.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-n=0 fail=0
-check() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2"
-		fail=$((fail + 1))
-	fi
-}
+# shellcheck source=scripts/ktap.sh
+. "$top/scripts/ktap.sh"
+check() { ktap_result "$2" "$1"; }
 
-echo "TAP version 13"
-echo "1..10"
+ktap_header 10
 
 # 1. A patch that does not apply.
 cat >"$tmp/0001-good.patch" <<'EOP'
@@ -152,5 +144,4 @@ for frozen in 1 2; do
 	fi
 done
 
-echo "# Totals: pass:$((n - fail)) fail:$fail xfail:0 xpass:0 skip:0 error:0"
-[ $fail -eq 0 ]
+ktap_finish
