@@ -3,7 +3,7 @@
 #
 # Usage: scripts/kbuild.sh ARCH VARIANT TREE
 #   ARCH     x86_64 | arm64 | riscv64 | powerpc64le | arm | s390
-#            (see arch_info below; arm and s390 are compile checks)
+#            (the table in scripts/lib.sh; arm and s390 are compile checks)
 #   VARIANT  default | debug | nofeat
 #   TREE     kernel source tree (scripts/ktree.sh or scripts/ksrc.sh output)
 #
@@ -49,63 +49,26 @@ confdir=${KBUILD_CONFIG_DIR:-$top/kernel-patches/configs}
 
 die() { echo "kbuild: $*" >&2; exit 1; }
 usage() {
-	echo "usage: $0 ARCH VARIANT TREE   (ARCH: x86_64|arm64|riscv64|powerpc64le|arm|s390," \
+	echo "usage: $0 ARCH VARIANT TREE   (ARCH: $(arches_with arch | paste -sd'|')," \
 		"VARIANT: default|debug|nofeat)" >&2
 	echo "       $0 --image ARCH" >&2
 	exit 2
 }
 
-# The arch table: one entry per supported ARCH. To add an arch, add a case
-# here and a cross-ARCH.config (or ARCH.config) fragment.
-#   karch   make ARCH=
-#   cross   CROSS_COMPILE= (empty when building natively)
-#   target  make targets that produce the image
-#   image   image path relative to the build dir
-# arm and s390 have no guest and no image: their targets are the objects
-# that expand the arch's mmu_context.h hooks (the scheduler, kthread and
-# membarrier), which is what a series touching those hooks must compile;
-# "image" is then the first of them.
-hook_objs="kernel/sched/core.o kernel/kthread.o kernel/sched/build_utility.o"
-arch_info() {
-	case $1 in
-	x86_64)
-		karch=x86_64 cross=x86_64-linux-gnu- target=bzImage
-		image=arch/x86/boot/bzImage ;;
-	arm64)
-		karch=arm64 cross=aarch64-linux-gnu- target=Image
-		image=arch/arm64/boot/Image ;;
-	riscv64)
-		karch=riscv cross=riscv64-linux-gnu- target=Image
-		image=arch/riscv/boot/Image ;;
-	powerpc64le)
-		karch=powerpc cross=powerpc64le-linux-gnu- target=vmlinux
-		image=vmlinux ;;
-	arm)
-		karch=arm cross=arm-linux-gnueabihf- target=$hook_objs
-		image=${hook_objs%% *} ;;
-	s390)
-		karch=s390 cross=s390x-linux-gnu- target=$hook_objs
-		image=${hook_objs%% *} ;;
-	*)
-		return 1 ;;
-	esac
-	# No prefix for the host's own arch.
-	if [ "$(uname -m)" = "${cross%%-*}" ]; then
-		cross=
-	fi
-	return 0
-}
+# shellcheck source=scripts/lib.sh
+. "$here/lib.sh"	# arch_info: the arch table
 
 if [ "${1:-}" = "--image" ]; then
 	[ $# -eq 2 ] || usage
 	arch_info "$2" || die "unknown ARCH '$2'"
-	echo "$image"
+	echo "$kimage"
 	exit 0
 fi
 
 [ $# -eq 3 ] || usage
 arch=$1 variant=$2 tree=$3
 arch_info "$arch" || { echo "kbuild: unknown ARCH '$arch'" >&2; usage; }
+target=$ktarget image=$kimage
 case $variant in
 default|debug|nofeat) ;;
 *) echo "kbuild: unknown VARIANT '$variant'" >&2; usage ;;

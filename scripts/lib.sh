@@ -7,9 +7,9 @@
 #   karch    make ARCH= for the kernel
 #   gnu      the GNU triplet: CROSS_COMPILE=gnu- unless it is the host's
 #   deb      Debian's architecture (packages, multiarch)
-#   target   kernel make target; "hooks": the objects that expand the
+#   ktarget  kernel make target; "hooks": the objects that expand the
 #            mmu_context.h hooks, for arches that are only compile-checked
-#   image    what the target leaves in the build dir
+#   kimage   what the target leaves in the build dir
 #   qemu     qemu-system binary and -M machine, console device: "-" for
 #            arches that are built, never booted
 arch_table="
@@ -22,16 +22,16 @@ s390        s390    s390x-linux-gnu       s390x   hooks   hooks                 
 "
 hook_objs="kernel/sched/core.o kernel/kthread.o kernel/sched/build_utility.o"
 
-# arch_info ARCH: set karch gnu deb target image qemu machine console, and
+# arch_info ARCH: set karch gnu deb ktarget kimage qemu machine console, and
 # cross (CROSS_COMPILE, empty for the host's own arch). Fails for an arch
 # not in the table.
 arch_info() {
 	local row
 	row=$(awk -v a="$1" '$1 == a' <<<"$arch_table")
 	[ -n "$row" ] || return 1
-	read -r _ karch gnu deb target image qemu machine console <<<"$row"
-	if [ "$target" = hooks ]; then
-		target=$hook_objs image=${hook_objs%% *}
+	read -r _ karch gnu deb ktarget kimage qemu machine console <<<"$row"
+	if [ "$ktarget" = hooks ]; then
+		ktarget=$hook_objs kimage=${hook_objs%% *}
 	fi
 	cross=$gnu-
 	[ "$(uname -m)" != "${gnu%%-*}" ] || cross=

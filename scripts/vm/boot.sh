@@ -47,16 +47,12 @@ arch=$1 image=$2 initrd=$3 log=$4
 [ -f "$initrd" ] || die "no initramfs $initrd"
 
 base_append="panic=-1 loglevel=4 log_buf_len=1M"
-case $arch in
-x86_64)
-	qemu=(qemu-system-x86_64 -M pc -smp "$smp" -m "$mem")
-	hostarch=x86_64 console=ttyS0 ;;
-arm64)
-	qemu=(qemu-system-aarch64 -M virt,gic-version=3 -smp "$smp" -m "$mem")
-	hostarch=aarch64 console=ttyAMA0 ;;
-*) die "unknown ARCH '$arch'" ;;
-esac
-qemu+=(-nographic -no-reboot -net none -kernel "$image" -initrd "$initrd")
+# shellcheck source=scripts/lib.sh
+. "$here/../lib.sh"
+arch_info "$arch" && [ "$qemu" != - ] || die "no guest for ARCH '$arch'"
+hostarch=${gnu%%-*}
+qemu=("$qemu" -M "$machine" -smp "$smp" -m "$mem" -nographic -no-reboot \
+	-net none -kernel "$image" -initrd "$initrd")
 
 # run_qemu ACCEL TIMEOUT LOG APPEND [STALL]: QEMU's exit status (124:
 # timed out, 125: no console output for STALL seconds).

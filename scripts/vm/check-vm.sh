@@ -4,7 +4,8 @@
 #
 # Usage: scripts/vm/check-vm.sh [options]
 #   --arch x86_64|arm64|all          (default all)
-#   --variant default|debug|nofeat   (default default)
+#   --variant default|debug|nofeat|pti   (default default; pti: the
+#                    default x86_64 kernel booted with pti=on)
 #   --kernels baseline|patched|both  (default both)
 #   --series FILE    series for the patched kernel (default kernel-patches/series)
 #   --no-checker     leave out the SYNC_CORE checker (kernel-patches/debug/),
@@ -17,7 +18,8 @@
 #                    the results are stored, as "make check" wants)
 #
 # Without --arch/--variant/--kernels: baseline and patched kernels on x86_64
-# and arm64 (default variant), plus the patched kernel's "nofeat" variant
+# and arm64 (default variant), the patched x86_64 kernel once more with
+# pti=on (every return to user mode writes CR3), plus its "nofeat" variant
 # (no membarrier, no rseq) on x86_64, where every test must SKIP.
 #
 # Both kernels carry the SYNC_CORE checker and its G1 test unless
@@ -35,7 +37,7 @@ export SYNCORE_CACHE=${SYNCORE_CACHE:-$HOME/.cache/syncore}
 export RESULTS=${RESULTS:-$top/build/results}
 vmdir=$top/build/vm
 
-usage() { sed -n '4,19p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 bad() { echo "check-vm: $*" >&2; usage; }
 
 arches= variants= kernels= series= accel=${SYNCORE_ACCEL:-auto}
@@ -63,6 +65,7 @@ if [ -z "$arches$variants$kernels" ]; then
 patched x86_64 default
 baseline arm64 default
 patched arm64 default
+patched x86_64 pti
 patched x86_64 nofeat"
 else
 	case ${arches:=all} in
@@ -72,6 +75,7 @@ else
 	esac
 	case ${variants:=default} in
 	default|debug|nofeat) ;;
+	pti) [ "$arches" = x86_64 ] || bad "variant pti is for --arch x86_64" ;;
 	*) bad "unknown variant '$variants'" ;;
 	esac
 	case ${kernels:=both} in
@@ -106,9 +110,10 @@ result() {
 
 # The G1 verdict mbcheck must find: the baseline lets the kthread_use_mm()
 # lazy exit go unserialized on x86_64 (no CR3 write, no sync_core); on
-# arm64 the ERET to user mode serializes anyway, so no kernel shows it.
+# arm64 the ERET to user mode serializes anyway, and so does the CR3
+# write of every return to user mode with PTI: no kernel shows it there.
 g1_verdict() {
-	if [ "$1" = baseline ] && [ "$2" = x86_64 ]; then
+	if [ "$1" = baseline ] && [ "$2" = x86_64 ] && [ "$3" != pti ]; then
 		echo violation
 	else
 		echo none
@@ -158,11 +163,11 @@ for_guest() {
 	fi
 	cat "$dir/tree.err" >&2
 
-	local s=$SECONDS
-	local extra=
+	local s=$SECONDS extra= kv=$v
 	! with_checker "$v" || extra=$top/kernel-patches/debug/checker.config
+	[ "$v" != pti ] || kv=default	# the default kernel, booted with pti=on
 	if ! kdir=$("$top/scripts/stage.sh" "kernel $name" --log "$dir/kbuild.err" -- \
-		env KBUILD_EXTRA_CONFIGS="$extra" "$top/scripts/kbuild.sh" "$a" "$v" "$tree"); then
+		env KBUILD_EXTRA_CONFIGS="$extra" "$top/scripts/kbuild.sh" "$a" "$kv" "$tree"); then
 		cat "$dir/kbuild.err" >&2
 		result "$prefix-kernel" 1 "not ok 1 $name kernel build" \
 			"$(tail -n 40 "$dir/kbuild.err")"
@@ -202,7 +207,8 @@ for_guest() {
 
 	local t=${tmo:-$([ "$v" = debug ] && echo 1800 || echo 900)}
 	local app="syncore.timeout=$ttmo${only:+ syncore.only=$only}"
-	app="$app syncore.g1=$(g1_verdict "$k" "$a")"
+	app="$app syncore.g1=$(g1_verdict "$k" "$a" "$v")"
+	[ "$v" != pti ] || app="$app pti=on"
 	local image
 	image=$kdir/$("$top/scripts/kbuild.sh" --image "$a")
 	ln -sfn "$kdir" "$dir/kernel"

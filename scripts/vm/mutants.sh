@@ -6,11 +6,10 @@
 #   --arch x86_64|arm64|all   (default all)
 #   --quick                   only the mutants marked quick in MUTANTS
 #   --only NAME[,NAME...]     only these mutants
-#   --pti                     x86_64 with PTI compiled in (configs/
-#                             pti-x86_64.config) and pti=on: the mutants
-#                             marked pti=no must survive (every return to
-#                             user mode then writes CR3), the others must
-#                             still die
+#   --pti                     x86_64 booted with pti=on: the mutants marked
+#                             pti=no must survive (every return to user
+#                             mode then writes CR3), the others must still
+#                             die
 #   --accel auto|kvm|tcg      (default auto)
 #
 # Per arch, the series itself runs first and must show no violation. All
@@ -29,7 +28,7 @@ export RESULTS=${RESULTS:-$top/build/results}
 mdir=$top/kernel-patches/mutants
 vmdir=$top/build/vm/mutants
 
-usage() { sed -n '5,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '5,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 arches=all quick=0 only= pti=0 accel=${SYNCORE_ACCEL:-auto}
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -84,9 +83,7 @@ judge() {
 }
 
 suffix= extra=$top/kernel-patches/debug/checker.config
-if [ $pti = 1 ]; then
-	suffix=-pti extra="$extra $top/kernel-patches/configs/pti-x86_64.config"
-fi
+[ $pti = 0 ] || suffix=-pti
 
 for arch in $arches; do
 	name=mutants-$arch$suffix
@@ -128,7 +125,7 @@ for arch in $arches; do
 		fi
 		say "$arch: $label: build"
 		s=$SECONDS
-		if ! kdir=$(KBUILD_DIR=$wt/.kbuild-mutants-$arch$suffix \
+		if ! kdir=$(KBUILD_DIR=$wt/.kbuild-mutants-$arch \
 			KBUILD_EXTRA_CONFIGS=$extra \
 			"$top/scripts/kbuild.sh" "$arch" default "$wt" 2>"$vmdir/$m-$arch.kbuild"); then
 			tail -n 20 "$vmdir/$m-$arch.kbuild" >&2
