@@ -270,7 +270,7 @@ static int run_return(void)
 		if (strncmp(line, "flags", 5))
 			continue;
 		x86 = true;
-		pti = strstr(line, " pti") != NULL;
+		pti = !!strstr(line, " pti");
 		break;
 	}
 	if (f)
@@ -435,7 +435,8 @@ static const struct check_case cases[] = {
 	  "returns to user mode that write CR3 (PTI)" },
 #endif
 };
-#define NCASES ((int)(sizeof(cases) / sizeof(cases[0])))
+
+#define NCASES ((int)ARRAY_SIZE(cases))
 
 static void run_case(const struct check_case *c)
 {
