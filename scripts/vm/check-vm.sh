@@ -95,16 +95,17 @@ mkdir -p "$RESULTS" "$vmdir"
 t0=$SECONDS
 say() { echo "check-vm: [$(date +%H:%M:%S)] $*" >&2; }
 
-# result NAME RC LINE [DETAILS...]: a one-result KTAP file.
+# result NAME RC DESCRIPTION [DETAILS...]: a one-result KTAP file, passed
+# when RC is 0.
 result() {
-	local name=$1 rc=$2 line=$3
+	local name=$1 rc=$2 desc=$3
 	shift 3
-	{
-		echo "TAP version 13"
-		echo "1..1"
-		for d in "$@"; do printf '%s\n' "$d" | sed 's/^/# /'; done
-		echo "$line"
-	} >"$RESULTS/$name.tap"
+	(
+		. "$top/scripts/ktap.sh"
+		ktap_header 1
+		for d in "$@"; do ktap_diag "$d"; done
+		ktap_result "$desc" "$rc"
+	) >"$RESULTS/$name.tap"
 	echo "$rc" >"$RESULTS/$name.rc"
 }
 
@@ -157,7 +158,7 @@ for_guest() {
 
 	if ! tree=$(tree_for "$k" "$v" 2>"$dir/tree.err"); then
 		cat "$dir/tree.err" >&2
-		result "$prefix-kernel" 1 "not ok 1 $k tree: the series does not apply" \
+		result "$prefix-kernel" 1 "$k tree: the series does not apply" \
 			"$(cat "$dir/tree.err")"
 		return 0
 	fi
@@ -169,12 +170,12 @@ for_guest() {
 	if ! kdir=$("$top/scripts/stage.sh" "kernel $name" --log "$dir/kbuild.err" -- \
 		env KBUILD_EXTRA_CONFIGS="$extra" "$top/scripts/kbuild.sh" "$a" "$kv" "$tree"); then
 		cat "$dir/kbuild.err" >&2
-		result "$prefix-kernel" 1 "not ok 1 $name kernel build" \
+		result "$prefix-kernel" 1 "$name kernel build" \
 			"$(tail -n 40 "$dir/kbuild.err")"
 		return 0
 	fi
 	grep -v '^kbuild: waiting' "$dir/kbuild.err" >&2 || true
-	result "$prefix-kernel" 0 "ok 1 $name kernel build" "$kdir"
+	result "$prefix-kernel" 0 "$name kernel build" "$kdir"
 	say "kernel ready in $((SECONDS - s))s: $kdir"
 
 	# One initramfs per tree and arch, shared by the variants.
@@ -184,7 +185,7 @@ for_guest() {
 		if ! img=$("$here/mkimage.sh" "$a" "$tree" "$vmdir/image-$ikey" \
 			2>"$dir/mkimage.err"); then
 			cat "$dir/mkimage.err" >&2
-			result "$prefix-image" 1 "not ok 1 $name guest image" \
+			result "$prefix-image" 1 "$name guest image" \
 				"$(tail -n 40 "$dir/mkimage.err")"
 			return 0
 		fi
@@ -199,7 +200,7 @@ for_guest() {
 		ok) ;;
 		build-failed)
 			result "$prefix-guest-build-${tool//\//-}" 1 \
-				"not ok 1 $tool: make guest ARCH=$a" \
+				"$tool: make guest ARCH=$a" \
 				"$(tail -n 30 "$vmdir/image-$ikey/${tool//\//-}.log")" ;;
 		*) say "note: $tool is not in the guest ($st)" ;;
 		esac

@@ -106,53 +106,57 @@ else
 			else
 				printf "not ok %d %s: %d SYNC_CORE violations (see the kernel log)\n", NR, $1, d
 		}'
-		printf '%s\n' "$src" | grep 'membarrier_debug: VIOLATION' |
+		printf '%s\n' "$src" | { grep 'membarrier_debug: VIOLATION' || true; } |
 			head -n 5 | sed 's/^/# /'
 	} >"$f.tap"
 	if grep -q '^not ok' "$f.tap"; then echo 1; else echo 0; fi >"$f.rc"
 fi
 
+# The one-result documents below: KTAP from scripts/ktap.sh, the exit
+# status beside it. doc NAME: run the rest as a subshell into NAME.tap.
+. "$(dirname "$0")/../ktap.sh"
+doc() {
+	local f=$RESULTS/$prefix-$1 rc=0
+	shift
+	("$@") >"$f.tap" || rc=$?
+	echo $rc >"$f.rc"
+}
+
 # dmesg check.
-f=$RESULTS/$prefix-dmesg
 pat='WARNING:|BUG:|INFO: (task|possible|rcu)|detected stalls|inconsistent lock state|possible (circular|recursive) locking|KASAN:|UBSAN:|Oops|Kernel panic|general protection fault|Unable to handle kernel|cut here|Call Trace:|Internal error:'
 bad=$(printf '%s\n' "$src" | grep -E "$pat" | head -n 40 || true)
-{
-	echo "TAP version 13"
-	echo "1..1"
+dmesg_doc() {
+	ktap_header 1
+	[ -z "$bad" ] || ktap_diag "$bad"
 	if [ $have_dmesg = 0 ]; then
-		echo "not ok 1 dmesg clean # the guest did not print its kernel log"
-		[ -z "$bad" ] || printf '%s\n' "$bad" | sed 's/^/# /'
-	elif [ -n "$bad" ]; then
-		printf '%s\n' "$bad" | sed 's/^/# /'
-		echo "not ok 1 dmesg clean"
+		ktap_not_ok "dmesg clean # the guest did not print its kernel log"
 	else
-		echo "ok 1 dmesg clean"
+		ktap_result "dmesg clean" "$([ -z "$bad" ]; echo $?)"
 	fi
-} >"$f.tap"
-if grep -q '^not ok' "$f.tap"; then echo 1; else echo 0; fi >"$f.rc"
+	[ "$ktap_fail" -eq 0 ]
+}
+doc dmesg dmesg_doc
 
 # The guest as a whole.
-f=$RESULTS/$prefix-boot
-accel=$(cat "$log.accel" 2>/dev/null || echo unknown)
-secs=$(cat "$log.seconds" 2>/dev/null || echo '?')
-{
-	echo "TAP version 13"
-	echo "1..1"
+boot_doc() {
+	ktap_header 1
 	sed -n '/^@@SYNCORE-ENV-BEGIN/,/^@@SYNCORE-ENV-END/p' "$log" |
-		{ grep -v '^@@' || true; } | sed 's/^/# /'
-	echo "# accel: $accel, ${secs}s, console log: $log"
-	[ ! -f "$log.retried" ] || sed 's/^/# /' "$log.retried"
+		{ grep -v '^@@' || true; } | ktap_diag
+	ktap_diag "accel: $(cat "$log.accel" 2>/dev/null || echo unknown)," \
+		"$(cat "$log.seconds" 2>/dev/null || echo '?')s, console log: $log"
+	[ ! -f "$log.retried" ] || ktap_diag <"$log.retried"
 	if [ -f "$log.failure" ] || ! grep -q '^@@SYNCORE-DONE' "$log"; then
-		echo "# $(cat "$log.failure" 2>/dev/null || echo 'no end marker')"
-		tail -n 50 "$log" | sed 's/^/# | /'
-		echo "not ok 1 guest ran to completion"
+		ktap_diag "$(cat "$log.failure" 2>/dev/null || echo 'no end marker')"
+		tail -n 50 "$log" | sed 's/^/| /' | ktap_diag
+		ktap_not_ok "guest ran to completion"
+		return 1
 	elif [ -f "$log.retried" ]; then
-		echo "ok 1 guest ran to completion (on a second boot, after a hang)"
+		ktap_ok "guest ran to completion (on a second boot, after a hang)"
 	else
-		echo "ok 1 guest ran to completion"
+		ktap_ok "guest ran to completion"
 	fi
-} >"$f.tap"
-if grep -q '^not ok' "$f.tap"; then echo 1; else echo 0; fi >"$f.rc"
+}
+doc boot boot_doc
 
 # nofeat: each tool must have reported a SKIP (exit 4), never a pass.
 if [ $nofeat = 1 ]; then
