@@ -2,15 +2,21 @@
 # Guest test: stress-syncore in sync-core mode with busy executors, sleepy
 # executors (idle -> same mm: the lazy path) and migrating executors.
 # Bounded work for QEMU TCG (membarrier runs ~200 calls/s there): each run
-# lasts 3 s. KTAP on stdout; exit 0 pass, 1 fail, 4 skip.
+# lasts 3 s unless the kernel command line asks for more. KTAP on stdout; exit 0 pass, 1 fail, 4 skip.
+# A long run: syncore.stress_seconds=S (per pattern) and
+# syncore.stress_threads=N on the kernel command line.
 bin=${STRESS_SYNCORE:-$(dirname "$0")/../bin/stress-syncore}
 out=/tmp/stress-syncore.$$
-threads=${STRESS_THREADS:-4}
+cmdline=$(cat /proc/cmdline 2>/dev/null)
+secs=$(echo "$cmdline" | sed -n 's/.*syncore\.stress_seconds=\([0-9]*\).*/\1/p')
+threads=$(echo "$cmdline" | sed -n 's/.*syncore\.stress_threads=\([0-9]*\).*/\1/p')
+secs=${secs:-3}
+threads=${threads:-${STRESS_THREADS:-4}}
 
 ktap_header 3
 for pattern in busy sleepy migrate; do
-	name="stress-syncore sync-core $pattern: $threads executors, 3 s, no violation"
-	"$bin" -t "$threads" -d 3 --watchdog 30 --mode sync-core \
+	name="stress-syncore sync-core $pattern: $threads executors, $secs s, no violation"
+	"$bin" -t "$threads" -d "$secs" --watchdog 30 --mode sync-core \
 		--pattern "$pattern" >"$out" 2>&1
 	rc=$?
 	grep -E '^(code|  rounds|  violations|  membarrier|  cpu attribution|violation|watchdog)' \
