@@ -2,9 +2,9 @@
 # Guest test: stress-syncore in sync-core mode with busy executors, sleepy
 # executors (idle -> same mm: the lazy path) and migrating executors.
 # Bounded work for QEMU TCG (membarrier runs ~200 calls/s there): each run
-# lasts 3 s unless the kernel command line asks for more. KTAP on stdout; exit 0 pass, 1 fail, 4 skip.
-# A long run: syncore.stress_seconds=S (per pattern) and
-# syncore.stress_threads=N on the kernel command line.
+# lasts 3 s, unless the kernel command line asks for a long run with
+# syncore.stress_seconds=S (per pattern) and syncore.stress_threads=N.
+# KTAP on stdout; exit 0 pass, 1 fail, 4 skip.
 bin=${STRESS_SYNCORE:-$(dirname "$0")/../bin/stress-syncore}
 out=/tmp/stress-syncore.$$
 cmdline=$(cat /proc/cmdline 2>/dev/null)
