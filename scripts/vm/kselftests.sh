@@ -36,7 +36,8 @@ if git -C "$tree" rev-parse --git-dir >/dev/null 2>&1; then
 else
 	head="nogit:$tree" dirty=
 fi
-key=$( { echo "$head $dirty"; cat "$0" "$here/ksft-run.sh" "$here/probe.c"; \
+key=$( { echo "$head $dirty"; cat "$0" "$here/ksft-run.sh" "$here/probe.c" \
+	"$here/../ktap.sh"; \
 	"$cc" --version | head -n 1; } | sha256sum | cut -c1-12)
 out=$cache/vm/ksft-$arch-$key
 if cached "$out/.done" "$cache/vm/.ksft-$arch.lock"; then
@@ -61,7 +62,9 @@ khdr="-isystem $out/usr/include"
 
 "$cc" -static -O2 -Wall -Wextra -Werror $khdr -o "$out/stage/bin/syncore-probe" \
 	"$here/probe.c" >>"$log" 2>&1 || fail "probe.c failed to build"
-install -m 755 "$here/ksft-run.sh" "$out/stage/kselftest/run.sh"
+{ sed -n 1p "$here/ksft-run.sh"; cat "$here/../ktap.sh"; sed 1d "$here/ksft-run.sh"; } \
+	>"$out/stage/kselftest/run.sh"
+chmod 755 "$out/stage/kselftest/run.sh"
 
 # Print a selftest Makefile's TEST_GEN_PROGS (with OUTPUT/ prefixed).
 progs_of() {

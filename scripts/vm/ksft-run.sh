@@ -16,42 +16,36 @@
 
 dir=$1 suite=$2 probe=$3 tmo=${4:-120}
 
-echo "TAP version 13"
+# The KTAP helpers (scripts/ktap.sh) are inlined above this line when
+# kselftests.sh installs the runner.
 if ! reason=$(/bin/syncore-probe "$probe"); then
+	echo "TAP version 13"
 	echo "1..0 # SKIP $suite: $reason"
 	exit 4
 fi
-n=$(grep -c . "$dir/list")
-echo "1..$n"
+ktap_header "$(grep -c . "$dir/list")"
 cd "$dir" || exit 1
-i=0 fail=0 skip=0
 while read -r cmd; do
 	[ -n "$cmd" ] || continue
-	i=$((i + 1))
+	name="selftests: $suite: ${cmd#slow }"
 	case $cmd in
 	slow\ *)
 		cmd=${cmd#slow }
 		if ! grep -qw 'syncore.accel=kvm' /proc/cmdline; then
-			echo "ok $i selftests: $suite: $cmd # SKIP fixed work too long under TCG (runs under KVM)"
-			skip=$((skip + 1))
+			ktap_skip "$name" "fixed work too long under TCG (runs under KVM)"
 			continue
 		fi ;;
 	esac
-	echo "# selftests: $suite: $cmd"
+	ktap_diag "$name"
 	# shellcheck disable=SC2086
 	timeout -s KILL "$tmo" ./$cmd </dev/null >/tmp/ksft.out 2>&1
 	rc=$?
-	sed 's/^/# /' /tmp/ksft.out
+	ktap_diag </tmp/ksft.out
 	case $rc in
-	0) echo "ok $i selftests: $suite: $cmd" ;;
-	4) echo "ok $i selftests: $suite: $cmd # SKIP"; skip=$((skip + 1)) ;;
-	137) echo "not ok $i selftests: $suite: $cmd # TIMEOUT ${tmo}s"
-	     fail=$((fail + 1)) ;;
-	*) echo "not ok $i selftests: $suite: $cmd # exit=$rc"
-	   fail=$((fail + 1)) ;;
+	0) ktap_ok "$name" ;;
+	4) ktap_skip "$name" "" ;;
+	137) ktap_not_ok "$name # TIMEOUT ${tmo}s" ;;
+	*) ktap_not_ok "$name # exit=$rc" ;;
 	esac
 done <"$dir/list"
-echo "# Totals: pass:$((i - fail - skip)) fail:$fail xfail:0 xpass:0 skip:$skip error:0"
-[ $fail -eq 0 ] || exit 1
-[ $skip -lt "$i" ] || exit 4
-exit 0
+ktap_finish
