@@ -88,7 +88,7 @@ series-tests: deps
 		--only builds || $(call broke,debug-riscv64)
 
 vm-tests: deps
-	@[ ! -x scripts/vm/check-vm.sh ] || scripts/vm/check-vm.sh \
+	@[ ! -x scripts/vm/check-vm.sh ] || scripts/vm/check-vm.sh $(if $(FULL),--full) \
 		$(if $(ARCH),--arch $(ARCH)) $(if $(VARIANT),--variant $(VARIANT)) \
 		$(if $(KERNELS),--kernels $(KERNELS)) || $(call broke,check-vm)
 

@@ -10,6 +10,8 @@
 #   --series FILE    series for the patched kernel (default kernel-patches/series)
 #   --no-checker     leave out the SYNC_CORE checker (kernel-patches/debug/),
 #                    which is otherwise applied on top of both kernels
+#   --full           the default matrix plus the arm64 baseline and the
+#                    debug kernels (make check-full)
 #   --accel auto|kvm|tcg             (default auto: KVM if it works, else TCG)
 #   --timeout S      hard limit per guest (default 900, 1800 for debug)
 #   --test-timeout S limit per test inside the guest (default 300)
@@ -17,9 +19,10 @@
 #   --strict         exit 1 when any result failed (default: exit 0 once
 #                    the results are stored, as "make check" wants)
 #
-# Without --arch/--variant/--kernels: baseline and patched kernels on x86_64
-# and arm64 (default variant), the patched x86_64 kernel once more with
-# pti=on (every return to user mode writes CR3), plus its "nofeat" variant
+# Without --arch/--variant/--kernels: the baseline and the patched kernel on
+# x86_64, the patched kernel on arm64 (default variant), the patched x86_64
+# kernel once more with pti=on (every return to user mode writes CR3), plus
+# its "nofeat" variant
 # (no membarrier, no rseq) on x86_64, where every test must SKIP.
 #
 # Both kernels carry the SYNC_CORE checker and its G1 test unless
@@ -37,11 +40,11 @@ export SYNCORE_CACHE=${SYNCORE_CACHE:-$HOME/.cache/syncore}
 export RESULTS=${RESULTS:-$top/build/results}
 vmdir=$top/build/vm
 
-usage() { sed -n '4,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 bad() { echo "check-vm: $*" >&2; usage; }
 
 arches= variants= kernels= series= accel=${SYNCORE_ACCEL:-auto}
-tmo= ttmo=300 only= strict=0 checker=1
+tmo= ttmo=300 only= strict=0 checker=1 full=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch) arches=${2:?}; shift 2 ;;
@@ -54,6 +57,7 @@ while [ $# -gt 0 ]; do
 	--only) only=${2:?}; shift 2 ;;
 	--strict) strict=1; shift ;;
 	--no-checker) checker=0; shift ;;
+	--full) full=1; shift ;;
 	-h|--help) usage ;;
 	*) bad "unknown option '$1'" ;;
 	esac
@@ -63,10 +67,13 @@ done
 if [ -z "$arches$variants$kernels" ]; then
 	matrix="baseline x86_64 default
 patched x86_64 default
-baseline arm64 default
 patched arm64 default
 patched x86_64 pti
 patched x86_64 nofeat"
+	[ $full = 0 ] || matrix="$matrix
+baseline arm64 default
+patched x86_64 debug
+patched arm64 debug"
 else
 	case ${arches:=all} in
 	all) arches="x86_64 arm64" ;;
