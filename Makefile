@@ -105,7 +105,8 @@ mutant-tests: deps
 # guest). Cheap once vm-tests has built the baseline x86_64 kernel.
 harness-tests: deps
 	@[ ! -x kernel-patches/check.sh ] || \
-		$(TAP) selftest-series-check -- kernel-patches/check.sh --selftest
+		$(TAP) selftest-series-check -- kernel-patches/check.sh --selftest \
+		$(if $(FULL),,--quick)
 	@[ ! -x scripts/vm/selftest.sh ] || \
 		$(TAP) selftest-vm-harness -- scripts/vm/selftest.sh
 

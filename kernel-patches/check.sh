@@ -2,7 +2,7 @@
 # Check the hygiene of a kernel patch series (run by "make check").
 #
 # Usage: kernel-patches/check.sh [--series FILE]... [--name NAME] [--only LIST]
-#        kernel-patches/check.sh --selftest
+#        kernel-patches/check.sh --selftest [--quick]
 #
 #   --series FILE  a series file (default: kernel-patches/series); given
 #                  more than once, the series are applied in that order
@@ -11,7 +11,8 @@
 #   --only LIST    comma-separated subset of: apply,checkpatch,builds,
 #                  bisect,sparse (default: all)
 #   --selftest     the checks, checked on throwaway series
-#                  (kernel-patches/check/selftest.sh)
+#                  (kernel-patches/check/selftest.sh; --quick: without
+#                  the bisect and sparse ones, which build a kernel)
 #
 # One script per check, in kernel-patches/check/, each printing one KTAP
 # document that scripts/tap-run.sh stores as $RESULTS/NAME-<check>.tap:
@@ -48,7 +49,7 @@ while [ $# -gt 0 ]; do
 		sargs+=(--series "$2"); shift 2 ;;
 	--name) name=${2:?}; shift 2 ;;
 	--only) only=${2//,/ }; shift 2 ;;
-	--selftest) exec "$here/check/selftest.sh" ;;
+	--selftest) shift; exec "$here/check/selftest.sh" "$@" ;;
 	-h|--help) usage; exit 0 ;;
 	*) die "unknown option '$1'" ;;
 	esac
