@@ -40,7 +40,7 @@ export SYNCORE_CACHE=${SYNCORE_CACHE:-$HOME/.cache/syncore}
 export RESULTS=${RESULTS:-$top/build/results}
 vmdir=$top/build/vm
 
-usage() { sed -n '4,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 bad() { echo "check-vm: $*" >&2; usage; }
 
 arches= variants= kernels= series= accel=${SYNCORE_ACCEL:-auto}
