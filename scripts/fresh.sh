@@ -10,10 +10,12 @@
 #   --drop PKG  remove PKG from the clone's scripts/deps.sh first: shows
 #               that a missing package fails the run
 #
-# The bootstrapped root is cached as $SYNCORE_CACHE/fresh/bookworm-minbase.tgz
-# (made once with debootstrap --variant=minbase from the mirror and suite
-# of this machine's apt sources, whose configuration the root inherits, as
-# a fresh machine of this kind would). Result: $RESULTS/fresh.tap; log:
+# The root is Debian's minimal base plus make, the one thing the README
+# asks for (without it the two commands cannot even be typed). It is cached
+# as $SYNCORE_CACHE/fresh/bookworm-minbase-make.tgz, made once with
+# debootstrap --variant=minbase --include=make from the mirror and suite of
+# this machine's apt sources, whose configuration the root inherits, as a
+# fresh machine of this kind would. Result: $RESULTS/fresh.tap; log:
 # build/fresh/log. Needs root (chroot, mounts).
 set -euo pipefail
 
@@ -46,7 +48,7 @@ mirror_suite() {
 	awk '$1 == "deb" {print $2, $3; exit}' /etc/apt/sources.list
 }
 
-tarball=$cache/bookworm-minbase.tgz
+tarball=$cache/bookworm-minbase-make.tgz
 if [ ! -f "$tarball" ]; then
 	"$here/deps.sh" fresh
 	read -r mirror suite <<<"$(mirror_suite)"
@@ -54,7 +56,7 @@ if [ ! -f "$tarball" ]; then
 	say "debootstrap $suite from $mirror (once; cached in $tarball)"
 	mkdir -p "$cache"
 	rm -rf "$cache/root.tmp"
-	debootstrap --variant=minbase "$suite" "$cache/root.tmp" "$mirror" \
+	debootstrap --variant=minbase --include=make "$suite" "$cache/root.tmp" "$mirror" \
 		>"$cache/debootstrap.log" 2>&1 ||
 		{ tail -n 20 "$cache/debootstrap.log" >&2; exit 1; }
 	tar -C "$cache/root.tmp" -czf "$tarball.tmp" .
