@@ -10,10 +10,12 @@ set -euo pipefail
 group=${1:-all}
 
 # host: build and run the tools, unpack the 6.12 tree (tar, xz, git) and
-# install its UAPI headers (headers_install needs rsync).
+# install its UAPI headers (headers_install needs rsync); the host tests
+# read the tools' JSON with jq and python3. scripts/fresh.sh proves the
+# list on a fresh Debian root.
 host_pkgs="build-essential pkg-config make gcc liburcu-dev linux-source-6.12
-	xz-utils git rsync gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-	qemu-user-static linux-perf"
+	xz-utils git rsync jq python3 gcc-aarch64-linux-gnu
+	libc6-dev-arm64-cross qemu-user-static linux-perf"
 vm_pkgs="qemu-system-x86 qemu-system-arm busybox-static cpio flex bison bc
 	libelf-dev libssl-dev ccache sparse rsync kmod file
 	gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu
