@@ -77,41 +77,6 @@ grep -q '^@@SYNCORE-DMESG-END' "$log" && have_dmesg=1
 src=$dmesg
 [ $have_dmesg = 1 ] || src=$(sed -E 's/^\[ *[0-9]+\.[0-9]+\] ?//' "$log")
 
-# The SYNC_CORE checker: the guest prints its violation total after each
-# test. mbcheck (a test named *checker*) judges its own violations (the
-# G1 case may expect some); any other test must add none.
-f=$RESULTS/$prefix-checker
-marks=$(grep -E '^@@SYNCORE-CHECKER ' "$log" | awk '{print $2, $4}' || true)
-if [ -z "$marks" ]; then
-	if [ $have_dmesg = 1 ]; then
-		printf 'TAP version 13\n1..0 # SKIP kernel without the SYNC_CORE checker\n' >"$f.tap"
-		echo 4 >"$f.rc"
-	else
-		printf 'TAP version 13\n1..1\nnot ok 1 checker # the guest did not finish\n' >"$f.tap"
-		echo 1 >"$f.rc"
-	fi
-else
-	{
-		echo "TAP version 13"
-		echo "1..$(printf '%s\n' "$marks" | grep -c .)"
-		sed -n '/^@@SYNCORE-STATS-BEGIN/,/^@@SYNCORE-STATS-END/p' "$log" |
-			{ grep -v '^@@' || true; } | grep -v ' 0$' | sed 's/^/# /'
-		printf '%s\n' "$marks" | awk '
-		{
-			d = $2 - prev; prev = $2
-			if ($1 ~ /checker/)
-				printf "ok %d %s: %d violations, judged by the test itself\n", NR, $1, d
-			else if (d == 0)
-				printf "ok %d %s: no SYNC_CORE violation\n", NR, $1
-			else
-				printf "not ok %d %s: %d SYNC_CORE violations (see the kernel log)\n", NR, $1, d
-		}'
-		printf '%s\n' "$src" | { grep 'membarrier_debug: VIOLATION' || true; } |
-			head -n 5 | sed 's/^/# /'
-	} >"$f.tap"
-	if grep -q '^not ok' "$f.tap"; then echo 1; else echo 0; fi >"$f.rc"
-fi
-
 # The one-result documents below: KTAP from scripts/ktap.sh, the exit
 # status beside it. doc NAME: run the rest as a subshell into NAME.tap.
 . "$(dirname "$0")/../ktap.sh"
@@ -121,6 +86,37 @@ doc() {
 	("$@") >"$f.tap" || rc=$?
 	echo $rc >"$f.rc"
 }
+
+# The SYNC_CORE checker: the guest prints its violation total after each
+# test. mbcheck (a test named *checker*) judges its own violations (the
+# G1 case may expect some); any other test must add none.
+marks=$(grep -E '^@@SYNCORE-CHECKER ' "$log" | awk '{print $2, $4}' || true)
+checker_doc() {
+	local name total prev=0
+	if [ -z "$marks" ]; then
+		[ $have_dmesg = 1 ] || { ktap_header 1; ktap_not_ok "checker # the guest did not finish"; return 1; }
+		echo "TAP version 13"
+		echo "1..0 # SKIP kernel without the SYNC_CORE checker"
+		return 4
+	fi
+	ktap_header "$(grep -c . <<<"$marks")"
+	sed -n '/^@@SYNCORE-STATS-BEGIN/,/^@@SYNCORE-STATS-END/p' "$log" |
+		{ grep -v '^@@' || true; } | { grep -v ' 0$' || true; } | ktap_diag
+	while read -r name total; do
+		case $name in
+		*checker*)
+			ktap_ok "$name: $((total - prev)) violations, judged by the test itself" ;;
+		*)
+			ktap_result "$name: $((total - prev)) SYNC_CORE violations" \
+				"$((total - prev))" ;;
+		esac
+		prev=$total
+	done <<<"$marks"
+	printf '%s\n' "$src" | { grep 'membarrier_debug: VIOLATION' || true; } |
+		head -n 5 | ktap_diag
+	[ "$ktap_fail" -eq 0 ]
+}
+doc checker checker_doc
 
 # dmesg check.
 pat='WARNING:|BUG:|INFO: (task|possible|rcu)|detected stalls|inconsistent lock state|possible (circular|recursive) locking|KASAN:|UBSAN:|Oops|Kernel panic|general protection fault|Unable to handle kernel|cut here|Call Trace:|Internal error:'
@@ -159,23 +155,15 @@ boot_doc() {
 doc boot boot_doc
 
 # nofeat: each tool must have reported a SKIP (exit 4), never a pass.
-if [ $nofeat = 1 ]; then
-	f=$RESULTS/$prefix-nofeat
+nofeat_doc() {
+	local tests name rc
 	tests=$(grep -E '^@@SYNCORE-END ' "$log" | awk '{print $2, $3}' || true)
-	n=$(printf '%s\n' "$tests" | grep -c . || true)
-	{
-		echo "TAP version 13"
-		echo "1..$n"
-		i=0
-		printf '%s\n' "$tests" | while read -r name rc; do
-			[ -n "$name" ] || continue
-			i=$((i + 1))
-			if [ "$rc" = rc=4 ]; then
-				echo "ok $i $name skips without membarrier/rseq"
-			else
-				echo "not ok $i $name skips without membarrier/rseq # got $rc"
-			fi
-		done
-	} >"$f.tap"
-	if grep -q '^not ok' "$f.tap" || [ "$n" -eq 0 ]; then echo 1; else echo 0; fi >"$f.rc"
-fi
+	ktap_header "$(grep -c . <<<"$tests" || true)"
+	while read -r name rc; do
+		[ -n "$name" ] || continue
+		ktap_result "$name skips without membarrier/rseq${rc:+ ($rc)}" \
+			"$([ "$rc" = rc=4 ]; echo $?)"
+	done <<<"$tests"
+	[ "$ktap_fail" -eq 0 ] && [ "$ktap_n" -gt 0 ]
+}
+[ $nofeat = 0 ] || doc nofeat nofeat_doc
