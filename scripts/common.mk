@@ -28,18 +28,20 @@ KSRC = $(eval KSRC := $$(call need,ksrc.sh,find the 6.12 tree: run scripts/deps.
 KHDR = $(eval KHDR := $$(call need,khdr.sh $(ARCH),install the 6.12 UAPI headers))$(KHDR)
 endif
 
-ifeq ($(ARCH),arm64)
-CROSS_COMPILE ?= aarch64-linux-gnu-
+# The arch table (scripts/arches): the tools build for the arches that
+# have a guest; another arch's are cross-compiled, linked statically and
+# run under qemu-user.
+ARCH_ROW := $(shell awk '!/^\#/ && $$1 == "$(ARCH)" && $$7 != "-"' $(TOP)/scripts/arches)
+ifeq ($(ARCH_ROW),)
+$(error unsupported ARCH=$(ARCH): use one with a guest in scripts/arches)
+endif
+MULTIARCH := $(word 3,$(ARCH_ROW))
+ifneq ($(firstword $(subst -, ,$(MULTIARCH))),$(shell uname -m))
+CROSS_COMPILE ?= $(MULTIARCH)-
 STATIC := 1
-MULTIARCH := aarch64-linux-gnu
 ARCH_CPPFLAGS := -I/usr/include/$(MULTIARCH)
 ARCH_LDFLAGS := -L/usr/lib/$(MULTIARCH)
-RUN_PREFIX := qemu-aarch64-static
-else ifeq ($(ARCH),x86_64)
-MULTIARCH := x86_64-linux-gnu
-RUN_PREFIX :=
-else
-$(error unsupported ARCH=$(ARCH): use x86_64 or arm64)
+RUN_PREFIX := qemu-$(firstword $(subst -, ,$(MULTIARCH)))-static
 endif
 
 CC := $(CROSS_COMPILE)gcc
