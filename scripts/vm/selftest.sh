@@ -132,11 +132,18 @@ for frozen in 1 2; do
 	if [ $frozen = 1 ]; then
 		[ $rc = 0 ] && [ -f "$tmp/$tag.log.retried" ] && [ $secs -lt 150 ]
 		check $? "a guest frozen once is killed after 20 s of silence and passes on its second boot (rc=$rc, ${secs}s)"
-		RESULTS=$tmp/res "$here/collect.sh" "$tmp/$tag.log" vm-stall >/dev/null 2>&1
+		RESULTS=$tmp/res "$here/collect.sh" "$tmp/$tag.log" vm-stall \
+			>"$tmp/collect.out" 2>&1
+		crc=$?
 		grep -q '^ok 1 guest ran to completion (on a second boot, after a hang)' \
 			"$tmp/res/vm-stall-boot.tap" && grep -q '^# hung: no console output' \
 			"$tmp/res/vm-stall-boot.tap"
-		check $? "collect.sh passes it with a note of the hang"
+		rc=$?
+		if [ $rc != 0 ]; then
+			ktap_diag "collect.sh exit $crc; its output, then vm-stall-boot.tap:"
+			cat "$tmp/collect.out" "$tmp/res/vm-stall-boot.tap" 2>&1 | ktap_diag
+		fi
+		check $rc "collect.sh passes it with a note of the hang"
 	else
 		[ $rc = 1 ] && grep -q 'hung twice' "$tmp/$tag.err" &&
 			grep -q "first console's last lines" "$tmp/$tag.err"
