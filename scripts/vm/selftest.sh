@@ -9,8 +9,9 @@
 #      the boot as "not ok"
 #   3. a guest that hangs (syncore.hang=1): boot.sh kills it at --timeout
 #      and reports the timeout
-#   4. a guest frozen once (its QEMU stopped with SIGSTOP, as a lost timer
-#      wakeup under load does): boot.sh sees no console output for
+#   4. a guest frozen once (its QEMU stopped with SIGSTOP during the
+#      guest's syncore.pause, as a lost timer wakeup under load freezes
+#      it): boot.sh sees no console output for
 #      --stall seconds, kills it, boots it again, passes, and collect.sh
 #      notes the retry; frozen twice: the boot fails, showing both consoles
 #
@@ -99,18 +100,21 @@ sed 's/^/# /' "$tmp/hang.err" | head -n 3
 grep -q 'timed out after 40s' "$tmp/hang.err" && [ $rc = 1 ] && [ $secs -lt 60 ]
 check $? "a hanging guest is killed at its timeout and reported (${secs}s)"
 
-# 4. Frozen guests. freeze TAG COUNT: SIGSTOP the first COUNT QEMUs booted
-# with syncore.tag=TAG, each a few seconds into its boot.
+# 4. Frozen guests. freeze TAG COUNT LOG: SIGSTOP the first COUNT QEMUs
+# booted with syncore.tag=TAG, each once its console LOG shows that init
+# has entered its syncore.pause (not at the start of a line: the live log
+# still holds terminal escapes). A QEMU only exists after its shell has
+# truncated LOG, so the marker is always the current boot's.
 freeze() {
 	local seen=' ' pid i
-	for i in $(seq 1 400); do
+	for i in $(seq 1 600); do
 		for pid in $(pgrep -f "syncore.tag=$1" || true); do
 			case $(cat "/proc/$pid/comm" 2>/dev/null) in
 			qemu-system-*) ;;
 			*) continue ;;
 			esac
 			case $seen in *" $pid "*) continue ;; esac
-			sleep 3
+			grep -q '@@SYNCORE-PAUSE' "$3" 2>/dev/null || continue
 			kill -STOP "$pid" 2>/dev/null && seen="$seen$pid "
 		done
 		[ "$(echo $seen | wc -w)" -lt "$2" ] || return 0
@@ -119,12 +123,13 @@ freeze() {
 }
 for frozen in 1 2; do
 	tag=stall$frozen.$$
-	freeze "$tag" $frozen &
+	freeze "$tag" $frozen "$tmp/$tag.log" &
 	fpid=$!
 	start=$SECONDS
 	"$here/boot.sh" --accel tcg --timeout 300 --stall 20 \
-		--append "syncore.tag=$tag syncore.only=none" "$arch" "$image" \
-		"$tmp/img/initramfs.cpio" "$tmp/$tag.log" 2>"$tmp/$tag.err"
+		--append "syncore.tag=$tag syncore.pause=10 syncore.only=none" \
+		"$arch" "$image" "$tmp/img/initramfs.cpio" "$tmp/$tag.log" \
+		2>"$tmp/$tag.err"
 	rc=$? secs=$((SECONDS - start))
 	kill "$fpid" 2>/dev/null
 	wait "$fpid" 2>/dev/null
