@@ -13,7 +13,7 @@ export SYNCORE_CACHE
 # installed on first use) only when something expands KSRC or KHDR, and at
 # most once; goals that need no tree never do, so "make clean" on a fresh
 # machine does not unpack the kernel.
-NOTREE_GOALS := clean print-bin
+NOTREE_GOALS := clean print-bin print-so
 ifneq ($(MAKECMDGOALS),)
 ifeq ($(filter-out $(NOTREE_GOALS),$(MAKECMDGOALS)),)
 SYNCORE_NOTREE := 1

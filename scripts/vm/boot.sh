@@ -12,6 +12,7 @@
 #                         guest (or QEMU) goes silent.
 #   --smp N  --mem MB     (default 4 and 1024)
 #   --append "ARGS"       more kernel command line
+#   --plugin "SO[,ARG=V...]"  load a TCG plugin (the oracle); needs TCG
 #
 # KVM is probed once per host boot with a short guest (20 s limit: nested
 # KVM can hang right after the firmware); the result is cached in
@@ -27,7 +28,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${SYNCORE_CACHE:-$HOME/.cache/syncore}
-accel=${SYNCORE_ACCEL:-auto} tmo=900 smp=4 mem=1024 append= stall=120
+accel=${SYNCORE_ACCEL:-auto} tmo=900 smp=4 mem=1024 append= stall=120 plugin=
 die() { echo "boot: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -37,6 +38,7 @@ while [ $# -gt 0 ]; do
 	--smp) smp=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
+	--plugin) plugin=$2; shift 2 ;;
 	-*) echo "boot: unknown option '$1'" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -53,6 +55,12 @@ arch_info "$arch" && [ "$qemu" != - ] || die "no guest for ARCH '$arch'"
 hostarch=${gnu%%-*}
 qemu=("$qemu" -M "$machine" -smp "$smp" -m "$mem" -nographic -no-reboot \
 	-net none -kernel "$image" -initrd "$initrd")
+if [ -n "$plugin" ]; then
+	# KVM runs guest code natively: a plugin sees nothing there.
+	[ "${accel}" != kvm ] || die "--plugin needs TCG, not --accel kvm"
+	accel=tcg
+	qemu+=(-plugin "$plugin")
+fi
 
 # run_qemu ACCEL TIMEOUT LOG APPEND [STALL]: QEMU's exit status (124:
 # timed out, 125: no console output for STALL seconds).

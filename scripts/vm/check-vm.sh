@@ -4,8 +4,12 @@
 #
 # Usage: scripts/vm/check-vm.sh [options]
 #   --arch x86_64|arm64|all          (default all)
-#   --variant default|debug|nofeat|pti   (default default; pti: the
-#                    default x86_64 kernel booted with pti=on)
+#   --variant default|debug|nofeat|pti|oracle   (default default; pti:
+#                    the default x86_64 kernel booted with pti=on; oracle:
+#                    the default kernel under TCG with the oracle plugin,
+#                    running oracle/cases instead of the tests)
+#   --oracle-cases quick|all   the oracle's cases (default quick, all with
+#                    --full); ORACLE_ARGS adds plugin arguments
 #   --kernels baseline|patched|both  (default both)
 #   --series FILE    series for the patched kernel (default kernel-patches/series)
 #   --no-checker     leave out the SYNC_CORE checker (kernel-patches/debug/),
@@ -23,7 +27,10 @@
 # x86_64, the patched kernel on arm64 (default variant), the patched x86_64
 # kernel once more with pti=on (every return to user mode writes CR3), plus
 # its "nofeat" variant
-# (no membarrier, no rseq) on x86_64, where every test must SKIP.
+# (no membarrier, no rseq) on x86_64, where every test must SKIP, and the
+# oracle pass on the x86_64 baseline and patched kernels and the arm64
+# patched one (its quick cases; all of them with --full, and the arm64
+# baseline too).
 #
 # Both kernels carry the SYNC_CORE checker and its G1 test unless
 # --no-checker: every guest test then runs under the checker, and mbcheck
@@ -44,7 +51,7 @@ usage() { sed -n '4,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 bad() { echo "check-vm: $*" >&2; usage; }
 
 arches= variants= kernels= series= accel=${SYNCORE_ACCEL:-auto}
-tmo= ttmo=300 only= strict=0 checker=1 full=0
+tmo= ttmo=300 only= strict=0 checker=1 full=0 ocases=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch) arches=${2:?}; shift 2 ;;
@@ -58,6 +65,7 @@ while [ $# -gt 0 ]; do
 	--strict) strict=1; shift ;;
 	--no-checker) checker=0; shift ;;
 	--full) full=1; shift ;;
+	--oracle-cases) ocases=${2:?}; shift 2 ;;
 	-h|--help) usage ;;
 	*) bad "unknown option '$1'" ;;
 	esac
@@ -69,9 +77,13 @@ if [ -z "$arches$variants$kernels" ]; then
 patched x86_64 default
 patched arm64 default
 patched x86_64 pti
-patched x86_64 nofeat"
+patched x86_64 nofeat
+baseline x86_64 oracle
+patched x86_64 oracle
+patched arm64 oracle"
 	[ $full = 0 ] || matrix="$matrix
 baseline arm64 default
+baseline arm64 oracle
 patched x86_64 debug
 patched arm64 debug"
 else
@@ -81,7 +93,7 @@ else
 	*) bad "unknown arch '$arches'" ;;
 	esac
 	case ${variants:=default} in
-	default|debug|nofeat) ;;
+	default|debug|nofeat|oracle) ;;
 	pti) [ "$arches" = x86_64 ] || bad "variant pti is for --arch x86_64" ;;
 	*) bad "unknown variant '$variants'" ;;
 	esac
@@ -94,6 +106,10 @@ else
 		echo "$k $a $variants"; done; done)
 fi
 case $accel in auto|kvm|tcg) ;; *) bad "unknown accel '$accel'" ;; esac
+case ${ocases:=$([ $full = 1 ] && echo all || echo quick)} in
+quick|all) ;;
+*) bad "unknown oracle cases '$ocases'" ;;
+esac
 # Called from make: keep its command line variables (ARCH=...) and job
 # server away from the kernel and tool builds below.
 unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES ARCH VARIANT KERNELS
@@ -173,7 +189,7 @@ for_guest() {
 
 	local s=$SECONDS extra= kv=$v
 	! with_checker "$v" || extra=$top/kernel-patches/debug/checker.config
-	[ "$v" != pti ] || kv=default	# the default kernel, booted with pti=on
+	[ "$v" != pti ] && [ "$v" != oracle ] || kv=default	# booted differently
 	if ! kdir=$("$top/scripts/stage.sh" "kernel $name" --log "$dir/kbuild.err" -- \
 		env KBUILD_EXTRA_CONFIGS="$extra" "$top/scripts/kbuild.sh" "$a" "$kv" "$tree"); then
 		cat "$dir/kbuild.err" >&2
@@ -217,14 +233,41 @@ for_guest() {
 	local app="syncore.timeout=$ttmo${only:+ syncore.only=$only}"
 	app="$app syncore.g1=$(g1_verdict "$k" "$a" "$v")"
 	[ "$v" != pti ] || app="$app pti=on"
-	local image
+	local image bootargs=(--accel "$accel")
 	image=$kdir/$("$top/scripts/kbuild.sh" --image "$a")
 	ln -sfn "$kdir" "$dir/kernel"
+	if [ "$v" = oracle ]; then
+		oracle_args "$a" "$kdir" "$dir" "$ocases" || return 0
+		app="$app $oapp"
+		bootargs=(--plugin "$oplugin")
+	fi
 	"$top/scripts/stage.sh" "boot $name" --log "$dir/boot.err" -- \
-		"$here/boot.sh" --accel "$accel" --timeout "$t" --append "$app" \
+		"$here/boot.sh" "${bootargs[@]}" --timeout "$t" --append "$app" \
 		"$a" "$image" "$img" "$dir/console.log" || true
 	"$here/collect.sh" $([ "$v" = nofeat ] && echo --nofeat) \
 		"$dir/console.log" "$prefix"
+	[ "$v" != oracle ] || "$here/oracle-verdicts.sh" "$a" "$dir/console.log" \
+		"$dir/oracle" "$prefix" | sed "s/^/check-vm: oracle $name: /" >&2
+}
+
+# oracle_args ARCH KDIR DIR CASES: the plugin (built for the installed
+# QEMU) and its arguments in $oplugin, the guest command line in $oapp.
+# The oracle needs nopti (with PTI every return to user mode writes CR3:
+# nothing would ever fail), idle=poll (the wake-up IPI's IRET out of HLT
+# would hide most omissions) and nokaslr (System.map names its sites).
+oracle_args() {
+	local so sel=
+	if ! so=$(make -s -C "$top/oracle" all print-so 2>"$3/oracle-build.err" | tail -n 1) ||
+		[ ! -f "$so" ]; then
+		cat "$3/oracle-build.err" >&2
+		result "$prefix-oracle-build" 1 "oracle plugin build" \
+			"$(tail -n 20 "$3/oracle-build.err")"
+		return 1
+	fi
+	oplugin="$so,out=$3/oracle,symbols=$2/System.map${ORACLE_ARGS:+,$ORACLE_ARGS}"
+	[ "$4" = all ] || sel=$("$top/oracle/cases.sh" --expect "$1" --quick |
+		awk '{printf "%s*-%s", NR > 1 ? "," : "", $2}')
+	oapp="nopti idle=poll nokaslr syncore.suite=/oracle${sel:+ syncore.only=$sel}"
 }
 
 while read -r k a v; do
