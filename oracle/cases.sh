@@ -1,43 +1,69 @@
 #!/bin/bash
 # Read oracle/cases.
 #
-# Usage: oracle/cases.sh --scripts ARCH DIR [--quick]
+# Usage: oracle/cases.sh --scripts ARCH DIR
 #          write DIR/NN-NAME.sh for each row that runs on ARCH: the phase
-#          marker, then the row's command (busybox sh)
-#        oracle/cases.sh --expect ARCH [--quick]
-#          print "NN NAME EXPECT" for the same rows, in the same order
+#          marker, then the row's command, as one KTAP result (busybox sh)
+#        oracle/cases.sh --expect ARCH [--kernel baseline|patched] [--set SET]
+#          print "NN NAME EXPECT" for the same rows, in the same order (the
+#          numbers match the scripts'), for one kernel (default patched)
+#          and, with --set, only the rows in SET
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-what=${1:?usage: $0 --scripts ARCH DIR | --expect ARCH}
-arch=${2:?usage: $0 --scripts ARCH DIR | --expect ARCH}
-dir= quick=0
+usage() { sed -n '4,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+what=${1:-} arch=${2:-} dir= kernel=patched set=
+[ -n "$arch" ] || usage
+shift 2
 if [ "$what" = --scripts ]; then
-	dir=${3:?usage: $0 --scripts ARCH DIR}
+	dir=${1:?$(usage)}
 	shift
 fi
-[ "${3:-}" != --quick ] || quick=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=${2:?}; shift 2 ;;
+	--set) set=${2:?}; shift 2 ;;
+	*) usage ;;
+	esac
+done
 case $arch in
 x86_64) col=2 ;;
 arm64) col=3 ;;
 *) echo "cases: no column for ARCH '$arch'" >&2; exit 2 ;;
 esac
+case $kernel in baseline|patched) ;; *) usage ;; esac
 
 n=0
-while read -r name x86 arm q cmd; do
+while read -r name x86 arm sets cmd; do
 	case $name in ''|'#'*) continue ;; esac
 	expect=$([ $col = 2 ] && echo "$x86" || echo "$arm")
 	[ "$expect" != - ] || continue
-	[ $quick = 0 ] || [ "$q" = yes ] || continue
 	n=$((n + 1))
+	case $expect in
+	*/*) [ $kernel = baseline ] && expect=${expect%/*} || expect=${expect#*/} ;;
+	esac
 	id=$(printf %02d $n)
 	case $what in
-	--expect) echo "$id $name $expect" ;;
+	--expect)
+		[ -z "$set" ] || [[ ",$sets," == *",$set,"* ]] || continue
+		echo "$id $name $expect" ;;
 	--scripts)
 		# The oracle judges the phase; KTAP here says the command ran.
-		printf '#!/bin/sh\n# oracle case %s (oracle/cases)\nsyncore-mark || exit 1\necho 1..1\n%s >/tmp/case.out 2>&1\nrc=$?\nsed "s/^/# /" /tmp/case.out\ncase $rc in\n0) echo "ok 1 %s ran" ;;\n4) echo "ok 1 %s # SKIP unsupported by this kernel" ;;\n*) echo "not ok 1 %s exit $rc" ;;\nesac\n' \
-			"$name" "$cmd" "$name" "$name" "$name" >"$dir/$id-$name.sh"
+		cat >"$dir/$id-$name.sh" <<-SCRIPT
+		#!/bin/sh
+		# oracle case $name (oracle/cases)
+		syncore-mark || exit 1
+		echo 1..1
+		$cmd >/tmp/case.out 2>&1
+		rc=\$?
+		sed 's/^/# /' /tmp/case.out
+		case \$rc in
+		0) echo "ok 1 $name ran" ;;
+		4) echo "ok 1 $name # SKIP unsupported by this kernel" ;;
+		*) echo "not ok 1 $name exit \$rc" ;;
+		esac
+		SCRIPT
 		chmod 755 "$dir/$id-$name.sh" ;;
-	*) echo "cases: unknown '$what'" >&2; exit 2 ;;
+	*) usage ;;
 	esac
 done <"$here/cases"

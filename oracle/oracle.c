@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <qemu-plugin.h>
 #include "oracle.h"
 
@@ -30,6 +31,14 @@ static struct totals tot;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 #define ADD(p, n)	__atomic_fetch_add((p), (n), __ATOMIC_RELAXED)
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
 
 /* Events advance the clock; writes read it. */
 static uint64_t clk = 1;
@@ -195,6 +204,8 @@ static void violation(unsigned int v, const struct uinsn *in, uint64_t e)
 
 	ADD(&tot.phase[phase].violations, 1);
 	pthread_mutex_lock(&lock);
+	if (!tot.phase[phase].first_ns)
+		tot.phase[phase].first_ns = now_ns();
 	if (tot.phase[phase].reported < (uint64_t)opt.limit) {
 		tot.phase[phase].reported++;
 		x = &tot.viol[tot.nviol++];
@@ -303,6 +314,7 @@ static void on_mark(unsigned int v, void *ud)
 	if (phase < MAX_PHASES - 1)
 		phase++;
 	tot.nphases = phase + 1;
+	tot.phase[phase].start_ns = now_ns();
 	pthread_mutex_unlock(&lock);
 }
 
@@ -475,6 +487,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 	if (parse(argc, argv))
 		return -1;
 	tot.nvcpus = info->system.max_vcpus;
+	tot.phase[0].start_ns = now_ns();
 	table = calloc(TABLE, sizeof(*table));
 	tot.viol = calloc(opt.limit * MAX_PHASES + 1, sizeof(*tot.viol));
 	if (!table || !tot.viol)

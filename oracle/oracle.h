@@ -79,6 +79,7 @@ struct phase_stats {
 	uint64_t violations;
 	uint64_t safe_sole, safe_shared;
 	uint64_t reported;	/* violations reported in full */
+	uint64_t start_ns, first_ns;	/* host clock: marker, first violation */
 	uint64_t events[NKINDS];
 };
 
@@ -96,6 +97,7 @@ struct totals {
 };
 
 void report(const struct totals *t);
+uint64_t now_ns(void);
 
 /* System.map lookup: "name+0xoff", or NULL when there is no map. */
 int symbols_load(const char *path);

@@ -88,6 +88,14 @@ static uint64_t sum(const uint64_t *a, int n)
 	return s;
 }
 
+/* Host seconds the phase lasted (the last one: until QEMU exits). */
+static double seconds(const struct totals *t, int p)
+{
+	uint64_t end = p + 1 < t->nphases ? t->phase[p + 1].start_ns : now_ns();
+
+	return (end - t->phase[p].start_ns) / 1e9;
+}
+
 static int by_safety(const void *a, const void *b)
 {
 	const struct site *x = *(struct site * const *)a;
@@ -119,12 +127,16 @@ static void text(FILE *f, const struct totals *t)
 		const struct phase_stats *s = &t->phase[p];
 
 		nv += s->violations;
-		fprintf(f, "phase %d: %s, %llu episode(s), %llu violation(s), safe %llu by one site, %llu by several\n",
-			p, s->violations ? "FAIL" : "PASS",
+		fprintf(f, "phase %d (%.1f s): %s, %llu episode(s), %llu violation(s), safe %llu by one site, %llu by several",
+			p, seconds(t, p), s->violations ? "FAIL" : "PASS",
 			(unsigned long long)s->episodes,
 			(unsigned long long)s->violations,
 			(unsigned long long)s->safe_sole,
 			(unsigned long long)s->safe_shared);
+		if (s->first_ns)
+			fprintf(f, ", first violation after %.2f s",
+				(s->first_ns - s->start_ns) / 1e9);
+		fprintf(f, "\n");
 	}
 	for (i = 0; i < t->nviol; i++) {
 		const struct violation *x = &t->viol[i];
@@ -191,8 +203,12 @@ static void json(FILE *f, const struct totals *t)
 		const struct phase_stats *s = &t->phase[p];
 
 		nv += s->violations;
-		fprintf(f, "%s{\"episodes\":%llu,\"violations\":%llu,\"safe_sole\":%llu,\"safe_shared\":%llu,\"events\":{",
-			p ? "," : "", (unsigned long long)s->episodes,
+		fprintf(f, "%s{", p ? "," : "");
+		if (s->first_ns)
+			fprintf(f, "\"first_violation_s\":%.2f,",
+				(s->first_ns - s->start_ns) / 1e9);
+		fprintf(f, "\"seconds\":%.2f,\"episodes\":%llu,\"violations\":%llu,\"safe_sole\":%llu,\"safe_shared\":%llu,\"events\":{",
+			seconds(t, p), (unsigned long long)s->episodes,
 			(unsigned long long)s->violations,
 			(unsigned long long)s->safe_sole,
 			(unsigned long long)s->safe_shared);

@@ -246,7 +246,7 @@ for_guest() {
 		"$a" "$image" "$img" "$dir/console.log" || true
 	"$here/collect.sh" $([ "$v" = nofeat ] && echo --nofeat) \
 		"$dir/console.log" "$prefix"
-	[ "$v" != oracle ] || "$here/oracle-verdicts.sh" "$a" "$dir/console.log" \
+	[ "$v" != oracle ] || "$here/oracle-verdicts.sh" --kernel "$k" "$a" "$dir/console.log" \
 		"$dir/oracle" "$prefix" | sed "s/^/check-vm: oracle $name: /" >&2
 }
 
@@ -265,8 +265,8 @@ oracle_args() {
 		return 1
 	fi
 	oplugin="$so,out=$3/oracle,symbols=$2/System.map${ORACLE_ARGS:+,$ORACLE_ARGS}"
-	[ "$4" = all ] || sel=$("$top/oracle/cases.sh" --expect "$1" --quick |
-		awk '{printf "%s*-%s", NR > 1 ? "," : "", $2}')
+	[ "$4" = all ] || sel=$("$top/oracle/cases.sh" --expect "$1" --set quick |
+		awk '{printf "%s*-%s", (NR > 1 ? "," : ""), $2}')
 	oapp="nopti idle=poll nokaslr syncore.suite=/oracle${sel:+ syncore.only=$sel}"
 }
 

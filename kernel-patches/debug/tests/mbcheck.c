@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -289,9 +290,41 @@ static int run_return(void)
 
 /* ---- g1 and between: a kernel thread on the lazy CPU (debugfs g1) ---- */
 
+/*
+ * A code slot that this thread rewrites before each SYNC_CORE and that U
+ * runs as soon as its write returns, on the CPU the kernel thread held
+ * lazily. The checker does not need it; under the oracle (oracle/) it
+ * makes the G1 edge an architectural cross-modification: the CPU must
+ * serialize between the rewrite and U's call.
+ */
+static uint8_t *slot;
+static unsigned int slot_gen;
+
+static int slot_setup(void)
+{
+	slot = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return slot == MAP_FAILED ? -1 : 0;
+}
+
+/* "return gen" */
+static void slot_write(unsigned int gen)
+{
+#if defined(__x86_64__)
+	uint8_t c[] = { 0xb8, gen, gen >> 8, gen >> 16, gen >> 24, 0xc3 };
+#elif defined(__aarch64__)
+	uint32_t c[] = { 0x52800000u | (gen & 0xffff) << 5, 0xd65f03c0u };
+#else
+#error "no code slot for this architecture"
+#endif
+	memcpy(slot, c, sizeof(c));
+	__builtin___clear_cache((char *)slot, (char *)slot + sizeof(c));
+}
+
 struct g1_run {
 	const char *cmd;
 	int fd, ret, err;
+	unsigned int got;
 	atomic_int done;
 };
 
@@ -303,6 +336,7 @@ static void *g1_user(void *arg)
 		die("sched_setaffinity");
 	g->ret = write(g->fd, g->cmd, strlen(g->cmd));
 	g->err = errno;
+	g->got = ((unsigned int (*)(void))slot)();
 	atomic_store(&g->done, 1);
 	return NULL;
 }
@@ -311,6 +345,7 @@ static void *g1_user(void *arg)
 static int g1_once(const char *cmd)
 {
 	struct g1_run g = { .cmd = cmd };
+	unsigned int want = 0;
 	char state[96] = "";
 	pthread_t u;
 	int rfd, i;
@@ -331,6 +366,8 @@ static int g1_once(const char *cmd)
 		usleep(500);
 	}
 	if (!strncmp(state, "lazy", 4)) {
+		want = ++slot_gen;
+		slot_write(want);
 		if (sync_core())
 			die("membarrier");
 		/* Not g.fd: U's write holds its file position lock. */
@@ -353,6 +390,9 @@ static int g1_once(const char *cmd)
 	usleep(20000);
 	close(rfd);
 	close(g.fd);
+	if (want && g.ret >= 0 && g.got != want && g.got != (want & 0xffff))
+		ksft_print_msg("%s: the code slot returned %u, not %u: a stale instruction ran\n",
+			       cmd, g.got, want);
 	if (g.ret < 0) {
 		state[strcspn(state, "\n")] = 0;
 		ksft_print_msg("%s: %s (%s)\n", cmd, strerror(g.err), state);
@@ -374,6 +414,8 @@ static int g1_rounds(const char *cmd)
 		ksft_print_msg("no " DIR "/g1: kernel without CONFIG_MEMBARRIER_SYNC_CORE_G1_TEST\n");
 		return KSFT_SKIP;
 	}
+	if (!slot && slot_setup())
+		die("mmap of a code slot");
 	for (int r = 0; r < runs; r++) {
 		int ret;
 
