@@ -96,6 +96,13 @@ static double seconds(const struct totals *t, int p)
 	return (end - t->phase[p].start_ns) / 1e9;
 }
 
+/* PASS needs something judged: no episode at all is no evidence. */
+static const char *verdict(const struct totals *t, uint64_t nviol)
+{
+	return nviol ? "FAIL" : t->checked ? "PASS" :
+	       "NONE (no code written by one vCPU ran on another)";
+}
+
 static int by_safety(const void *a, const void *b)
 {
 	const struct site *x = *(struct site * const *)a;
@@ -177,7 +184,7 @@ static void text(FILE *f, const struct totals *t)
 			symbolize(s->pc, b1, sizeof(b1)),
 			s->ignored ? "  (ignored: virtual mutant)" : "");
 	}
-	fprintf(f, "RESULT %s\n", nv ? "FAIL" : "PASS");
+	fprintf(f, "RESULT %s\n", verdict(t, nv));
 }
 
 static void json(FILE *f, const struct totals *t)
@@ -275,7 +282,7 @@ static void json(FILE *f, const struct totals *t)
 		fprintf(f, "]}");
 		sep = ",";
 	}
-	fprintf(f, "],\"result\":\"%s\"}\n", nv ? "FAIL" : "PASS");
+	fprintf(f, "],\"result\":\"%s\"}\n", verdict(t, nv));
 }
 
 void report(const struct totals *t)
