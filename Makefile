@@ -8,8 +8,11 @@
 #                   every mutant (run before resolving an issue)
 #   make check-host host tests only (no kernel builds)
 #   make check-vm   boot baseline and patched kernels and run the suite
-#   make check-mutants  every mutant of the series, x86_64 and arm64, and
-#                   the x86_64 ones again with pti=on
+#   make check-mutants  every mutant of the series, x86_64 and arm64, by
+#                   the checker and the oracle, the x86_64 ones again with
+#                   pti=on, and the oracle's virtual mutants
+#   make check-oracle   the oracle: every case on both kernels and both
+#                   arches, its virtual mutants, its overhead
 #   make check-fresh  make run and make check-host in a fresh Debian 12
 #                   root (debootstrap, chroot)
 #   make bench      benchmarks (not part of check)
@@ -41,9 +44,10 @@ broke = { mkdir -p $(RESULTS); echo "not ok 1 $(1) exited non-zero" \
 	>$(RESULTS)/$(1)-driver.tap; echo 1 >$(RESULTS)/$(1)-driver.rc; }
 
 .PHONY: all run check check-full check-host check-vm check-mutants \
-	check-fresh bench \
+	check-fresh check-oracle bench \
 	clean deps \
-	deps-host host-tests series-tests vm-tests mutant-tests harness-tests
+	deps-host host-tests series-tests vm-tests mutant-tests harness-tests \
+	oracle-tests
 
 all: deps-host
 	@for d in $(TOOLS); do \
@@ -94,22 +98,36 @@ vm-tests: deps
 		$(if $(KERNELS),--kernels $(KERNELS)) || $(call broke,check-vm)
 
 # The mutants that make check runs: the quick ones, on x86_64; all of them
-# with FULL=1, on both arches and with pti=on.
+# with FULL=1, on both arches, by the checker and the oracle, with pti=on,
+# and the oracle's virtual mutants.
 mutant-tests: deps
-	@scripts/vm/mutants.sh $(if $(FULL),,--arch x86_64 --quick) || \
+	@scripts/vm/mutants.sh $(if $(FULL),--oracle,--arch x86_64 --quick) || \
 		$(call broke,mutants)
 	@[ -z "$(FULL)" ] || scripts/vm/mutants.sh --pti || $(call broke,mutants-pti)
+	@[ -z "$(FULL)" ] || scripts/vm/oracle.sh virtual || \
+		$(call broke,oracle-virtual)
+
+# The oracle on its own: every case on both kernels and arches (the
+# patched ones as the virtual mutants' reference), and its overhead.
+oracle-tests: deps
+	@scripts/vm/check-vm.sh --variant oracle --kernels baseline \
+		--oracle-cases all || $(call broke,oracle-baseline)
+	@scripts/vm/oracle.sh virtual || $(call broke,oracle-virtual)
+	@scripts/vm/oracle.sh overhead || $(call broke,oracle-overhead)
 
 # The checkers themselves: kernel-patches/check.sh and the VM harness fail
 # when they should (a patch that breaks the build or adds a sparse or
 # checkpatch warning, a patch that does not apply, a panicking or hanging
-# guest). Cheap once vm-tests has built the baseline x86_64 kernel.
+# guest), and the oracle's plugin refuses what it should and its decoders
+# and verdicts hold (oracle/tests/). Cheap once vm-tests has built the
+# baseline x86_64 kernel.
 harness-tests: deps
 	@[ ! -x kernel-patches/check.sh ] || \
 		$(TAP) selftest-series-check -- kernel-patches/check.sh --selftest \
 		$(if $(FULL),,--quick)
 	@[ ! -x scripts/vm/selftest.sh ] || \
 		$(TAP) selftest-vm-harness -- scripts/vm/selftest.sh
+	@$(MAKE) --no-print-directory -C oracle check || $(call broke,oracle-check)
 
 check: deps
 	@$(call stages,host-tests series-tests vm-tests mutant-tests harness-tests)
@@ -131,6 +149,9 @@ check-fresh:
 check-mutants: deps
 	@$(call stages,mutant-tests,FULL=1)
 
+check-oracle: deps
+	@$(call stages,oracle-tests)
+
 bench: all
 	@if [ ! -f bench/Makefile ]; then \
 		echo "make bench: no benchmarks yet (bench/ does not exist)" >&2; \
@@ -139,7 +160,7 @@ bench: all
 	@$(MAKE) -C bench run
 
 clean:
-	@for d in $(TOOLS) bench; do \
+	@for d in $(TOOLS) oracle bench; do \
 		[ ! -f $$d/Makefile ] || $(MAKE) -C $$d clean; \
 	done
 	rm -rf build

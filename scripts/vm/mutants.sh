@@ -11,6 +11,10 @@
 #                             mode then writes CR3), the others must still
 #                             die
 #   --accel auto|kvm|tcg      (default auto)
+#   --oracle                  also boot each kernel under the oracle
+#                             (oracle/, TCG) with the cases of its
+#                             "mutant" set: the column "oracle" of MUTANTS
+#                             says whether it must kill the mutant
 #
 # Per arch, the series itself runs first and must show no violation. All
 # builds of an arch share one worktree and one build dir
@@ -28,8 +32,8 @@ export RESULTS=${RESULTS:-$top/build/results}
 mdir=$top/kernel-patches/mutants
 vmdir=$top/build/vm/mutants
 
-usage() { sed -n '5,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-arches=all quick=0 only= pti=0 accel=${SYNCORE_ACCEL:-auto}
+usage() { sed -n '5,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+arches=all quick=0 only= pti=0 accel=${SYNCORE_ACCEL:-auto} oracle=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--arch) arches=${2:?}; shift 2 ;;
@@ -37,6 +41,7 @@ while [ $# -gt 0 ]; do
 	--only) only=,${2:?},; shift 2 ;;
 	--pti) pti=1; shift ;;
 	--accel) accel=${2:?}; shift 2 ;;
+	--oracle) oracle=1; shift ;;
 	-h|--help) usage ;;
 	*) echo "mutants: unknown option '$1'" >&2; usage ;;
 	esac
@@ -51,14 +56,48 @@ unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES ARCH
 mkdir -p "$RESULTS" "$vmdir"
 say() { echo "mutants: [$(date +%H:%M:%S)] $*" >&2; }
 
-# rows ARCH: "name pti needs" for the mutants of ARCH this run selects.
+# rows ARCH: "name pti needs oracle" for the mutants of ARCH this run
+# selects.
 rows() {
 	awk -v arch="$1" -v quick=$quick -v only="$only" '
-		/^#/ || NF < 5 { next }
+		/^#/ || NF < 6 { next }
 		index("," $2 ",", "," arch ",") == 0 { next }
 		quick && $4 != "yes" { next }
 		only != "" && index(only, "," $1 ",") == 0 { next }
-		{ print $1, $3, $5 }' "$mdir/MUTANTS"
+		{ print $1, $3, $5, $6 }' "$mdir/MUTANTS"
+}
+
+# oracle_run ARCH KDIR LOG MUTANT EXPECT: boot KDIR under the oracle and
+# print "VERDICT|CASES|SECONDS" (the cases that failed, and how long the
+# first one took to its first violation).
+oracle_run() {
+	local arch=$1 kdir=$2 log=$3 m=$4 want=$5 tmp rc sel rows killed secs
+	sel=$("$top/oracle/cases.sh" --expect "$arch" --set mutant |
+		awk '{printf "%s*-%s", (NR > 1 ? "," : ""), $2}')
+	"$here/boot.sh" --plugin "$oso,out=$log,symbols=$kdir/System.map" \
+		--timeout 600 --append "nopti idle=poll nokaslr syncore.g1=none syncore.suite=/oracle syncore.only=$sel" \
+		"$arch" "$kdir/$("$top/scripts/kbuild.sh" --image "$arch")" \
+		"$oimg" "$log.console" 2>>"$log.boot" || true
+	tmp=$(mktemp -d)
+	rows=$(RESULTS=$tmp "$here/oracle-verdicts.sh" $([ "$m" = - ] || echo --expect-fail) \
+		"$arch" "$log.console" "$log" o 2>>"$log.boot")
+	rc=$(cat "$tmp/o-verdicts.rc" 2>/dev/null || echo 1)
+	rm -rf "$tmp"
+	killed=$(awk '$2 == "PASS" && $3 == "FAIL" {print $1}' <<<"$rows" | paste -sd, -)
+	secs=$(awk '$2 == "PASS" && $3 == "FAIL" {print $6; exit}' <<<"$rows")
+	if [ -z "$rows" ]; then
+		echo "FAIL: no oracle verdicts ($log.boot)|-|-"
+	elif [ "$m" = - ]; then
+		[ "$rc" = 0 ] && echo "clean|-|-" || echo "FAIL: the series fails under the oracle|$killed|$secs"
+	elif [ -n "$killed" ] && [ "$want" = yes ]; then
+		echo "killed|$killed|$secs"
+	elif [ -n "$killed" ]; then
+		echo "FAIL: killed, but MUTANTS says the oracle cannot see it|$killed|$secs"
+	elif [ "$want" = no ]; then
+		echo "survived (expected: Documentation/oracle.rst)|-|-"
+	else
+		echo "FAIL: SURVIVED the oracle|-|-"
+	fi
 }
 
 # guarantee NAME: the subject line of the mutant's changelog.
@@ -103,7 +142,14 @@ for arch in $arches; do
 		"$base" "$vmdir/image-$arch" 2>"$vmdir/image-$arch.err") || {
 		cat "$vmdir/image-$arch.err" >&2; exit 1; }
 
-	mapfile -t list < <(echo "- - -"; rows "$arch")
+	if [ $oracle = 1 ]; then
+		oso=$(make -s -C "$top/oracle" all print-so | tail -n 1)
+		oimg=$("$here/mkimage.sh" "$arch" "$base" "$vmdir/oimage-$arch" \
+			2>"$vmdir/oimage-$arch.err") || {
+			cat "$vmdir/oimage-$arch.err" >&2; exit 1; }
+	fi
+
+	mapfile -t list < <(echo "- - - -"; rows "$arch")
 	{
 		echo "TAP version 13"
 		echo "1..${#list[@]}"
@@ -111,7 +157,7 @@ for arch in $arches; do
 	table=()
 	i=0 fails=0
 	for row in "${list[@]}"; do
-		read -r m mpti needs <<<"$row"
+		read -r m mpti needs mor <<<"$row"
 		i=$((i + 1))
 		label=${m/#-/(the series itself)}
 		git -C "$wt" checkout -q --detach -f "$head"
@@ -119,7 +165,7 @@ for arch in $arches; do
 		if [ "$m" != - ] && ! git -C "$wt" apply "$mdir/$m.patch" 2>"$vmdir/$m.apply"; then
 			echo "not ok $i $label: does not apply" >>"$tap"
 			sed 's/^/# /' "$vmdir/$m.apply" >>"$tap"
-			table+=("$label|$arch|FAIL: does not apply|-|-|-")
+			table+=("$label|$arch|FAIL: does not apply|-|-|-|-|-")
 			fails=$((fails + 1))
 			continue
 		fi
@@ -130,7 +176,7 @@ for arch in $arches; do
 			"$top/scripts/kbuild.sh" "$arch" default "$wt" 2>"$vmdir/$m-$arch.kbuild"); then
 			tail -n 20 "$vmdir/$m-$arch.kbuild" >&2
 			echo "not ok $i $label: build failed" >>"$tap"
-			table+=("$label|$arch|FAIL: build|-|-|-")
+			table+=("$label|$arch|FAIL: build|-|-|-|-|-")
 			fails=$((fails + 1))
 			continue
 		fi
@@ -170,8 +216,17 @@ for arch in $arches; do
 		else
 			verdict="FAIL: SURVIVED, nothing covers: $(guarantee "$m")"
 		fi
+		over=-
+		if [ $oracle = 1 ] && [ $pti = 0 ]; then
+			say "$arch: $label: oracle boot"
+			IFS='|' read -r over ocases osecs <<<"$(oracle_run "$arch" \
+				"$kdir" "$vmdir/${m/#-/series}-$arch-oracle" "$m" "$mor")"
+			case $over in
+			FAIL*) verdict="${verdict%%;*}; oracle $over" ;;
+			esac
+		fi
 		case $verdict in
-		FAIL*)
+		FAIL*|*"; oracle FAIL"*)
 			fails=$((fails + 1))
 			echo "not ok $i $label: $verdict" >>"$tap" ;;
 		SKIP*)
@@ -180,17 +235,19 @@ for arch in $arches; do
 			echo "ok $i $label: $verdict" >>"$tap" ;;
 		esac
 		echo "# $label: $viol violations, failing cases $cases, first $reason at ${secs:--}s; build ${build}s; log $log" >>"$tap"
-		table+=("$label|$arch|$verdict|${cases}|${reason:--}|${secs:--}")
+		[ "$over" = - ] ||
+			echo "# $label: oracle $over, failing cases ${ocases:--}, first violation ${osecs:--} s into its case" >>"$tap"
+		table+=("$label|$arch|${verdict%%; oracle*}|${cases}|${reason:--}|${secs:--}|${over%% (*}|${ocases:--} ${osecs:+(${osecs}s)}")
 	done
 	git -C "$wt" reset -q --hard "$head"
 	flock -u 7
 
 	echo
-	printf '%-32s %-7s %-40s %-22s %-20s %s\n' MUTANT ARCH RESULT "CASES (mbcheck)" \
-		"CHECKER REASON" "DETECTED (s after boot)"
+	printf '%-30s %-7s %-28s %-18s %-18s %-9s %-10s %s\n' MUTANT ARCH CHECKER \
+		"CASES (mbcheck)" "CHECKER REASON" "AT (s)" ORACLE "CASES (oracle, s to first)"
 	for t in "${table[@]}"; do
-		IFS='|' read -r a b c d e f <<<"$t"
-		printf '%-32s %-7s %-40s %-22s %-20s %s\n' "$a" "$b" "$c" "$d" "$e" "$f"
+		IFS='|' read -r a b c d e f g h <<<"$t"
+		printf '%-30s %-7s %-28s %-18s %-18s %-9s %-10s %s\n' "$a" "$b" "$c" "$d" "$e" "$f" "$g" "$h"
 	done
 	echo
 	echo "# $((i - fails)) of $i rows as expected" >>"$tap"

@@ -172,15 +172,58 @@ static int run_lazy_idle(void)
 	return 0;
 }
 
+/*
+ * A code slot, rewritten on one CPU before a SYNC_CORE call and run on
+ * another after it: by U on the CPU the kernel thread held lazily (g1,
+ * between), by the caller itself (ipi, caller). The checker does not need
+ * it; under the oracle (oracle/) it makes each of these edges an
+ * architectural cross-modification: the running CPU must serialize
+ * between the rewrite and the call.
+ */
+static uint8_t *slot;
+static unsigned int slot_gen;
+
+static int slot_setup(void)
+{
+	slot = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return slot == MAP_FAILED ? -1 : 0;
+}
+
+/* "return gen" */
+static void slot_write(unsigned int gen)
+{
+#if defined(__x86_64__)
+	uint8_t c[] = { 0xb8, gen, gen >> 8, gen >> 16, gen >> 24, 0xc3 };
+#elif defined(__aarch64__)
+	uint32_t c[] = { 0x52800000u | (gen & 0xffff) << 5, 0xd65f03c0u };
+#else
+#error "no code slot for this architecture"
+#endif
+	memcpy(slot, c, sizeof(c));
+	__builtin___clear_cache((char *)slot, (char *)slot + sizeof(c));
+}
+
 /* ---- ipi: threads spinning in user mode on the other CPUs ------------ */
+
+/* Generations the first spinner is asked to write into the slot, and has. */
+static atomic_uint slot_req, slot_done;
 
 static void *spinner(void *arg)
 {
+	bool writer = *(int *)arg == cpus[1];
+
 	if (pin(*(int *)arg))
 		die("sched_setaffinity");
 	atomic_fetch_add(&acks, 1);
-	while (!atomic_load(&stop))
-		;
+	while (!atomic_load(&stop)) {
+		unsigned int g = atomic_load(&slot_req);
+
+		if (writer && g != atomic_load(&slot_done)) {
+			slot_write(g);
+			atomic_store(&slot_done, g);
+		}
+	}
 	return NULL;
 }
 
@@ -194,11 +237,26 @@ static int run_ipi(void)
 	pin(cpus[0]);
 	for (int i = 0; i < n; i++)
 		start(&t[i], spinner, &cpus[i + 1]);
+	if (!slot && slot_setup())
+		die("mmap of a code slot");
 	while (atomic_load(&acks) < n)
 		sched_yield();
-	for (int r = 0; r < rounds; r++)
+	for (int r = 0; r < rounds; r++) {
+		unsigned int g = ++slot_gen, got;
+
+		/* The code comes from the other CPU, written before the call. */
+		atomic_store(&slot_req, g);
+		while (n && atomic_load(&slot_done) != g)
+			;
 		if (sync_core())
 			die("membarrier");
+		if (!n)
+			continue;
+		got = ((unsigned int (*)(void))slot)();
+		if (got != g && got != (g & 0xffff))
+			ksft_print_msg("the code slot returned %u, not %u: a stale instruction ran\n",
+				       got, g);
+	}
 	usleep(20000);			/* a tick on every spinner: entry checks */
 	atomic_store(&stop, 1);
 	for (int i = 0; i < n; i++)
@@ -289,37 +347,6 @@ static int run_return(void)
 }
 
 /* ---- g1 and between: a kernel thread on the lazy CPU (debugfs g1) ---- */
-
-/*
- * A code slot that this thread rewrites before each SYNC_CORE and that U
- * runs as soon as its write returns, on the CPU the kernel thread held
- * lazily. The checker does not need it; under the oracle (oracle/) it
- * makes the G1 edge an architectural cross-modification: the CPU must
- * serialize between the rewrite and U's call.
- */
-static uint8_t *slot;
-static unsigned int slot_gen;
-
-static int slot_setup(void)
-{
-	slot = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	return slot == MAP_FAILED ? -1 : 0;
-}
-
-/* "return gen" */
-static void slot_write(unsigned int gen)
-{
-#if defined(__x86_64__)
-	uint8_t c[] = { 0xb8, gen, gen >> 8, gen >> 16, gen >> 24, 0xc3 };
-#elif defined(__aarch64__)
-	uint32_t c[] = { 0x52800000u | (gen & 0xffff) << 5, 0xd65f03c0u };
-#else
-#error "no code slot for this architecture"
-#endif
-	memcpy(slot, c, sizeof(c));
-	__builtin___clear_cache((char *)slot, (char *)slot + sizeof(c));
-}
 
 struct g1_run {
 	const char *cmd;
