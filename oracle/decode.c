@@ -64,7 +64,8 @@ static enum kind x86_decode(const uint8_t *p, size_t len)
 	case 0xaa: return K_RSM;
 	case 0x08: return K_INVD;
 	case 0x09: return K_WBINVD;
-	case 0x30: return opt.wrmsr ? K_WRMSR : K_NONE;
+	case 0x30:
+		return opt.wrmsr ? K_WRMSR : K_NONE;
 	case 0x22:
 		if (p < end && ((*p >> 3) & 7) == 0 && rex_r)
 			return K_NONE;		/* CR8 */

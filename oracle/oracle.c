@@ -241,7 +241,8 @@ static void safe(unsigned int v, uint64_t wseq)
 		only = only ? only : s;
 	}
 	if (i > n && n == RING)
-		all = several = true;	/* older events fell out of the ring */
+		all = true;	/* older events fell out of the ring */
+	several |= all;
 	if (!several) {
 		ADD(&only->sole[phase], 1);
 		ADD(&tot.phase[phase].safe_sole, 1);
@@ -369,18 +370,20 @@ static void on_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 
 		if (k == K_MARK) {
 			if (user)
-				qemu_plugin_register_vcpu_insn_exec_cb(insn,
-					on_mark, QEMU_PLUGIN_CB_NO_REGS, NULL);
+				qemu_plugin_register_vcpu_insn_exec_cb(insn, on_mark,
+								       QEMU_PLUGIN_CB_NO_REGS,
+								       NULL);
 		} else if (k != K_NONE) {
 			s = site_get(pc, k);
 			qemu_plugin_register_vcpu_insn_exec_cb(insn,
-				s->ignored ? on_ignored : on_event,
-				QEMU_PLUGIN_CB_NO_REGS, s);
+							       s->ignored ? on_ignored : on_event,
+							       QEMU_PLUGIN_CB_NO_REGS, s);
 		}
 		if (!user)
 			continue;
 		qemu_plugin_register_vcpu_mem_cb(insn, on_store,
-			QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_W, NULL);
+						 QEMU_PLUGIN_CB_NO_REGS,
+						 QEMU_PLUGIN_MEM_W, NULL);
 		/*
 		 * Only code on a page user mode has written is checked: QEMU
 		 * translates a block again once its page is written, so a
@@ -397,7 +400,7 @@ static void on_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		in->len = len;
 		memcpy(in->bytes, data, len);
 		qemu_plugin_register_vcpu_insn_exec_cb(insn, on_exec,
-			QEMU_PLUGIN_CB_NO_REGS, in);
+						       QEMU_PLUGIN_CB_NO_REGS, in);
 	}
 }
 
