@@ -114,6 +114,7 @@ oracle-tests: deps
 		--oracle-cases all || $(call broke,oracle-baseline)
 	@scripts/vm/oracle.sh virtual || $(call broke,oracle-virtual)
 	@scripts/vm/oracle.sh overhead || $(call broke,oracle-overhead)
+	@scripts/vm/oracle.sh matrix
 
 # The checkers themselves: kernel-patches/check.sh and the VM harness fail
 # when they should (a patch that breaks the build or adds a sparse or

@@ -299,5 +299,10 @@ while read -r k a v; do
 	done
 done <<<"$matrix"
 echo
+if grep -q ' oracle$' <<<"$matrix"; then
+	echo "The oracle's verdicts:"
+	"$here/oracle.sh" matrix || true
+	echo
+fi
 say "done in $((SECONDS - t0))s; $fails failing results; logs in $vmdir"
 [ $strict = 0 ] || [ $fails -eq 0 ]
