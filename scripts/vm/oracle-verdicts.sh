@@ -68,6 +68,8 @@ killed=0
 			else
 				ktap_skip "$what" "not a killing case"
 			fi
+		elif [ "$e" = - ]; then
+			ktap_skip "$what" "not for this kernel (oracle/cases)"
 		elif [ "$e" = info ]; then
 			ktap_skip "$what" "not asserted (Documentation/oracle.rst)"
 		elif [ "$e" = PASS ] && [ "$ep" -eq 0 ]; then
