@@ -15,7 +15,8 @@
 #                   arches, its virtual mutants, its overhead
 #   make check-fresh  make run and make check-host in a fresh Debian 12
 #                   root (debootstrap, chroot)
-#   make bench      benchmarks (not part of check)
+#   make bench      benchmarks (not part of check, which runs their smoke
+#                   test): Documentation/bench.rst
 #   make clean      remove build output (the kernel cache is kept)
 
 SHELL := /bin/bash
@@ -36,7 +37,7 @@ stages = rm -rf $(RESULTS); \
 		$(STAGE) $$s -- $(MAKE) --no-print-directory $(2) $$s || true; \
 	done; \
 	$(SUMMARY)
-TOOLS := stress rseq-tests kernel-patches/debug/tests
+TOOLS := stress rseq-tests kernel-patches/debug/tests bench
 
 # A driver that itself fails (rather than reporting failing tests) still
 # counts as one failure in the summary.
@@ -156,14 +157,10 @@ check-oracle: deps
 	@$(call stages,oracle-tests)
 
 bench: all
-	@if [ ! -f bench/Makefile ]; then \
-		echo "make bench: no benchmarks yet (bench/ does not exist)" >&2; \
-		exit 1; \
-	fi
 	@$(MAKE) -C bench run
 
 clean:
-	@for d in $(TOOLS) oracle bench; do \
+	@for d in $(TOOLS) oracle; do \
 		[ ! -f $$d/Makefile ] || $(MAKE) -C $$d clean; \
 	done
 	rm -rf build
