@@ -17,6 +17,9 @@
 #                   root (debootstrap, chroot)
 #   make bench      benchmarks (not part of check, which runs their smoke
 #                   test): Documentation/bench.rst
+#   make bench-vm   the benchmarks in the baseline and the patched guest,
+#                   by QEMU's clock and by instruction count (-icount), and
+#                   the change per row (bench/ab.py)
 #   make clean      remove build output (the kernel cache is kept)
 
 SHELL := /bin/bash
@@ -45,7 +48,7 @@ broke = { mkdir -p $(RESULTS); echo "not ok 1 $(1) exited non-zero" \
 	>$(RESULTS)/$(1)-driver.tap; echo 1 >$(RESULTS)/$(1)-driver.rc; }
 
 .PHONY: all run check check-full check-host check-vm check-mutants \
-	check-fresh check-oracle bench \
+	check-fresh check-oracle bench bench-vm \
 	clean deps \
 	deps-host host-tests series-tests vm-tests mutant-tests harness-tests \
 	oracle-tests
@@ -158,6 +161,22 @@ check-oracle: deps
 
 bench: all
 	@$(MAKE) -C bench run
+
+# ARCH=x86_64 (default) or arm64; BENCH_CASES=ctx.proc-1cpu,... and
+# BENCH_REPS=N pass through to the guests.
+BENCH_AB := $(CURDIR)/build/bench/ab
+bench-vm: deps
+	@set -e; a=$(or $(ARCH),x86_64); mkdir -p $(BENCH_AB); \
+	for v in bench bench-icount; do \
+		scripts/vm/check-vm.sh --arch $$a --variant $$v --kernels both \
+			--strict >&2; \
+		m=$${v#bench}; m=$${m#-}; m=$${m:-wall}; \
+		bench/ab.py --json $(BENCH_AB)/$$a-$$m.json $$m \
+			build/vm/baseline-$$a-$$v/console.log \
+			build/vm/patched-$$a-$$v/console.log | \
+			tee $(BENCH_AB)/$$a-$$m.txt; \
+		echo; \
+	done; echo "A/B tables: $(BENCH_AB)/"
 
 clean:
 	@for d in $(TOOLS) oracle; do \

@@ -13,6 +13,8 @@
 #   --smp N  --mem MB     (default 4 and 1024)
 #   --append "ARGS"       more kernel command line
 #   --plugin "SO[,ARG=V...]"  load a TCG plugin (the oracle); needs TCG
+#   --icount              TCG with -icount shift=0,sleep=off: guest time is
+#                         the guest's instruction count (make bench-vm)
 #
 # KVM is probed once per host boot with a short guest (20 s limit: nested
 # KVM can hang right after the firmware); the result is cached in
@@ -29,6 +31,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${SYNCORE_CACHE:-$HOME/.cache/syncore}
 accel=${SYNCORE_ACCEL:-auto} tmo=900 smp=4 mem=1024 append= stall=120 plugin=
+icount=0
 die() { echo "boot: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -39,6 +42,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
 	--plugin) plugin=$2; shift 2 ;;
+	--icount) icount=1; shift ;;
 	-*) echo "boot: unknown option '$1'" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -60,6 +64,12 @@ if [ -n "$plugin" ]; then
 	[ "${accel}" != kvm ] || die "--plugin needs TCG, not --accel kvm"
 	accel=tcg
 	qemu+=(-plugin "$plugin")
+fi
+if [ $icount = 1 ]; then
+	# Instruction counting is TCG's (and serializes its vCPUs).
+	[ "${accel}" != kvm ] || die "--icount needs TCG, not --accel kvm"
+	accel=tcg
+	qemu+=(-icount shift=0,sleep=off)
 fi
 
 # run_qemu ACCEL TIMEOUT LOG APPEND [STALL]: QEMU's exit status (124:

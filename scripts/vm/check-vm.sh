@@ -10,6 +10,10 @@
 #                    running oracle/cases instead of the tests)
 #   --oracle-cases quick|all   the oracle's cases (default quick, all with
 #                    --full); ORACLE_ARGS adds plugin arguments
+#                    Variants bench and bench-icount (make bench-vm): the
+#                    default kernel without the checker, running the /bench
+#                    suite (bench/guest/); bench-icount under TCG with
+#                    -icount. BENCH_CASES=CASE,... selects cases
 #   --kernels baseline|patched|both  (default both)
 #   --series FILE    series for the patched kernel (default kernel-patches/series)
 #   --no-checker     leave out the SYNC_CORE checker (kernel-patches/debug/),
@@ -93,7 +97,7 @@ else
 	*) bad "unknown arch '$arches'" ;;
 	esac
 	case ${variants:=default} in
-	default|debug|nofeat|oracle) ;;
+	default|debug|nofeat|oracle|bench|bench-icount) ;;
 	pti) [ "$arches" = x86_64 ] || bad "variant pti is for --arch x86_64" ;;
 	*) bad "unknown variant '$variants'" ;;
 	esac
@@ -147,8 +151,10 @@ g1_verdict() {
 declare -A tree_of=() image_of=()
 # with_checker VARIANT: does this guest get the SYNC_CORE checker? It needs
 # membarrier, so the nofeat variant goes without (and builds the very tree
-# and config that kernel-patches/check.sh builds with CONFIG_MEMBARRIER=n).
-with_checker() { [ $checker = 1 ] && [ "$1" != nofeat ]; }
+# and config that kernel-patches/check.sh builds with CONFIG_MEMBARRIER=n);
+# the bench variants go without because it adds work to every return to
+# user mode, which is what they measure.
+with_checker() { [ $checker = 1 ] && [ "$1" != nofeat ] && [ "${1#bench}" = "$1" ]; }
 
 # tree_for KERNEL VARIANT: the source tree.
 tree_for() {
@@ -189,7 +195,7 @@ for_guest() {
 
 	local s=$SECONDS extra= kv=$v
 	! with_checker "$v" || extra=$top/kernel-patches/debug/checker.config
-	[ "$v" != pti ] && [ "$v" != oracle ] || kv=default	# booted differently
+	case $v in pti|oracle|bench*) kv=default ;; esac	# booted differently
 	if ! kdir=$("$top/scripts/stage.sh" "kernel $name" --log "$dir/kbuild.err" -- \
 		env KBUILD_EXTRA_CONFIGS="$extra" "$top/scripts/kbuild.sh" "$a" "$kv" "$tree"); then
 		cat "$dir/kbuild.err" >&2
@@ -241,6 +247,12 @@ for_guest() {
 		app="$app $oapp"
 		bootargs=(--plugin "$oplugin")
 	fi
+	case $v in
+	bench*)
+		app="$app syncore.suite=/bench${BENCH_CASES:+ syncore.bench=$BENCH_CASES}${BENCH_REPS:+ syncore.bench-reps=$BENCH_REPS}"
+		[ "$v" != bench-icount ] || bootargs=(--icount)
+		t=${tmo:-2400} ;;
+	esac
 	"$top/scripts/stage.sh" "boot $name" --log "$dir/boot.err" -- \
 		"$here/boot.sh" "${bootargs[@]}" --timeout "$t" --append "$app" \
 		"$a" "$image" "$img" "$dir/console.log" || true

@@ -6,7 +6,7 @@
 # OUTDIR/stage is the root: a static busybox (scripts/vm/busybox.sh), /init
 # (scripts/vm/init), each tool's "make -C TOOL guest ARCH=ARCH DESTDIR=stage"
 # for TOOL in $VM_TOOLS (default: kernel-patches/debug/tests stress
-# rseq-tests oracle; a tool without a "guest" target is noted and left out), and
+# rseq-tests oracle bench; a tool without a "guest" target is noted and left out), and
 # TREE's own membarrier and rseq
 # selftests (scripts/vm/kselftests.sh). OUTDIR/initramfs.cpio is made by
 # the kernel's usr/gen_init_cpio from a generated list, so no root is needed
@@ -20,7 +20,7 @@ cache=${SYNCORE_CACHE:-$HOME/.cache/syncore}
 arch=${1:?usage: $0 ARCH TREE OUTDIR}
 tree=${2:?usage: $0 ARCH TREE OUTDIR}
 outdir=${3:?usage: $0 ARCH TREE OUTDIR}
-tools=${VM_TOOLS-kernel-patches/debug/tests stress rseq-tests oracle}
+tools=${VM_TOOLS-kernel-patches/debug/tests stress rseq-tests oracle bench}
 die() { echo "mkimage: $*" >&2; exit 1; }
 
 mkdir -p "$outdir"
