@@ -8,6 +8,14 @@
 cases=$(sed -n 's/.*syncore\.bench=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
 reps=$(sed -n 's/.*syncore\.bench-reps=\([0-9]*\).*/\1/p' /proc/cmdline)
 echo "1..1"
+# QEMU 7.2's TCG checks the stack reads of a user-mode IRETQ as supervisor
+# accesses: with SMAP on, the kernel takes the fault as its own and kills
+# the process. Not the kernel's doing, and not measurable here.
+if [ -z "$cases" ] && grep -q 'syncore\.accel=tcg' /proc/cmdline; then
+	cases=$(syncore-bench list | awk '/^  [a-z]/ {print $1}' |
+		grep -vx serialize.iret)
+	echo "# serialize.iret left out: TCG faults a user-mode IRETQ under SMAP"
+fi
 syncore-bench --reps "${reps:-10}" run $cases --json /tmp/bench.json \
 	>/tmp/bench.txt 2>&1
 rc=$?
