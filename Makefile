@@ -160,6 +160,7 @@ check-oracle: deps
 	@$(call stages,oracle-tests)
 
 bench: all
+	@scripts/deps.sh bench
 	@$(MAKE) -C bench run
 
 # ARCH=x86_64 (default) or arm64; BENCH_CASES=ctx.proc-1cpu,... and
@@ -176,7 +177,9 @@ bench-vm: deps
 			build/vm/patched-$$a-$$v/console.log | \
 			tee $(BENCH_AB)/$$a-$$m.txt; \
 		echo; \
-	done; echo "A/B tables: $(BENCH_AB)/"
+	done; \
+	scripts/deps.sh bench && bench/plot.py $(BENCH_AB) $(BENCH_AB)/$$a-*.json; \
+	echo "A/B tables: $(BENCH_AB)/"
 
 clean:
 	@for d in $(TOOLS) oracle; do \

@@ -11,6 +11,8 @@
 #   perf.csv      perf stat counts per case
 #   env.txt       the environment (env.json: the same as JSON)
 #   index.txt     what each file is, and the commands that made them
+#   index.html    the page to open: the plots (plots/, SVG and PNG) and
+#                 links to the rest
 #   raw/          each case's own table, JSON, CSV, perf stat and stderr
 #
 # Usage: bench/run.sh [--bin SYNCORE-BENCH] [--out DIR] [-- OPTIONS...]
@@ -270,5 +272,11 @@ EOF
 
 cat "$dir/table.txt"
 echo
+# Plots and the page to open (bench/plot.py); gnuplot is optional here.
+if command -v gnuplot >/dev/null; then
+	"$here/plot.py" "$dir" || echo "plots: bench/plot.py failed" >&2
+else
+	echo "plots: skipped: gnuplot is not installed (scripts/deps.sh bench)"
+fi
 echo "results: $dir"
 exit $failed

@@ -3,7 +3,8 @@
 # already present are not touched, and apt-get update runs only when
 # something is missing.
 #
-# Usage: scripts/deps.sh [host|vm|all|fresh]   (default: all; fresh: what
+# Usage: scripts/deps.sh [host|vm|all|bench|fresh]   (default: all; bench:
+# host plus the plotting and the peers of make bench; fresh: what
 # scripts/fresh.sh needs to make a Debian root)
 set -euo pipefail
 
@@ -22,12 +23,14 @@ vm_pkgs="qemu-system-x86 qemu-system-arm busybox-static cpio flex bison bc
 	gcc-arm-linux-gnueabihf gcc-s390x-linux-gnu"
 arm64_pkgs="liburcu-dev:arm64"
 fresh_pkgs="debootstrap"
+bench_pkgs="gnuplot-nox stress-ng"
 
 case $group in
 host) want="$host_pkgs" ;;
 vm|all) want="$host_pkgs $vm_pkgs" ;;
+bench) want="$host_pkgs $bench_pkgs" ;;
 fresh) want=$fresh_pkgs arm64_pkgs= ;;
-*) echo "usage: $0 [host|vm|all|fresh]" >&2; exit 2 ;;
+*) echo "usage: $0 [host|vm|all|bench|fresh]" >&2; exit 2 ;;
 esac
 
 missing() {
