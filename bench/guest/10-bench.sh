@@ -11,7 +11,8 @@ echo "1..1"
 # QEMU 7.2's TCG checks the stack reads of a user-mode IRETQ as supervisor
 # accesses: with SMAP on, the kernel takes the fault as its own and kills
 # the process. Not the kernel's doing, and not measurable here.
-if [ -z "$cases" ] && grep -q 'syncore\.accel=tcg' /proc/cmdline; then
+if [ -z "$cases" ] && [ "$(uname -m)" = x86_64 ] &&
+	grep -q 'syncore\.accel=tcg' /proc/cmdline; then
 	cases=$(syncore-bench list | awk '/^  [a-z]/ {print $1}' |
 		grep -vx serialize.iret)
 	echo "# serialize.iret left out: TCG faults a user-mode IRETQ under SMAP"
