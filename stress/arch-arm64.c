@@ -87,6 +87,19 @@ void arch_emit_gen(void *rw, uint32_t gen)
 	__atomic_store_n(&p[2], A64_RET, __ATOMIC_RELAXED);
 }
 
+uint32_t arch_read_gen(const void *code)
+{
+	const uint32_t *p = code;
+	uint32_t imm = 0xffffu << 5;
+	uint32_t lo = __atomic_load_n(&p[0], __ATOMIC_RELAXED);
+	uint32_t hi = __atomic_load_n(&p[1], __ATOMIC_RELAXED);
+
+	if ((lo & ~imm) != movz_w0(0, 0) || (hi & ~imm) != movk_w0(0, 1) ||
+	    __atomic_load_n(&p[2], __ATOMIC_RELAXED) != A64_RET)
+		return ARCH_NO_GEN;
+	return ((lo & imm) >> 5) | ((hi & imm) >> 5) << 16;
+}
+
 void arch_emit_trap(void *rw)
 {
 	uint32_t *p = rw;
@@ -120,12 +133,4 @@ void arch_sync_icache(void *rw, void *rx, size_t len)
 void arch_consumer_fence(void)
 {
 	asm volatile("isb" ::: "memory");
-}
-
-uint64_t arch_read_counter(void)
-{
-	uint64_t v;
-
-	asm volatile("isb; mrs %0, cntvct_el0" : "=r"(v) :: "memory");
-	return v;
 }

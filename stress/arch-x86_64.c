@@ -69,6 +69,15 @@ void arch_emit_gen(void *rw, uint32_t gen)
 	__atomic_store_n((uint32_t *)(p + 4), gen, __ATOMIC_RELAXED);
 }
 
+uint32_t arch_read_gen(const void *code)
+{
+	const unsigned char *p = code;
+
+	if (p[0] != 0x0f || p[3] != 0xb8 || p[8] != 0xc3)
+		return ARCH_NO_GEN;
+	return __atomic_load_n((const uint32_t *)(p + 4), __ATOMIC_RELAXED);
+}
+
 void arch_emit_trap(void *rw)
 {
 	unsigned char *p = rw;
@@ -105,12 +114,4 @@ void arch_consumer_fence(void)
 		     : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx)
 		     :
 		     : "memory");
-}
-
-uint64_t arch_read_counter(void)
-{
-	unsigned int lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
 }

@@ -37,6 +37,15 @@ const char *arch_fence_name(void);
  */
 void arch_emit_gen(void *rw, uint32_t gen);
 
+/* What arch_read_gen() returns for a slot that holds no generation. */
+#define ARCH_NO_GEN	UINT32_MAX
+
+/*
+ * The generation the code at @code returns, decoded from its bytes read as
+ * data (not executed), or ARCH_NO_GEN when it holds other code (a trap).
+ */
+uint32_t arch_read_gen(const void *code);
+
 /* Write a function that raises SIGILL when called (test-only fault). */
 void arch_emit_trap(void *rw);
 
@@ -52,8 +61,5 @@ void arch_sync_icache(void *rw, void *rx, size_t len);
  * new generation and before it calls the code (ISB, SERIALIZE or CPUID).
  */
 void arch_consumer_fence(void);
-
-/* A cheap monotonic cycle counter (TSC, CNTVCT_EL0), for timestamps. */
-uint64_t arch_read_counter(void);
 
 #endif /* STRESS_SYNCORE_ARCH_H */

@@ -159,8 +159,31 @@ static int current_cpu(struct executor *e)
 	}
 }
 
+/*
+ * A stale execution is the kernel's fault only if this CPU could have run
+ * the new code. Make the slot visible to this CPU's own instruction fetch
+ * and serialize it: if the bytes, read as data, already hold @gen and the
+ * code still returns something else, instruction fetch here does not follow
+ * the architecture (an emulator's translation cache, e.g. QEMU's), and no
+ * serialization by the kernel could have helped. Call inside the read-side
+ * critical section, while the writer cannot reuse @slot.
+ */
+static bool misfetch(struct executor *e, uint32_t slot, uint32_t gen)
+{
+	void *rx = (void *)jit_fn(&e->s->jit, slot);
+	uint32_t again;
+	int signo;
+
+	arch_sync_icache(rx, rx, ARCH_SLOT_SIZE);
+	arch_consumer_fence();
+	if (arch_read_gen(rx) != gen)
+		return false;
+	again = run_slot(e, slot, &signo);
+	return !signo && again != gen;
+}
+
 static void record(struct executor *e, uint32_t slot, uint32_t expected,
-		   uint32_t returned, int signo, int cpu)
+		   uint32_t returned, int signo, int cpu, bool misfetched)
 {
 	struct exec_record *r = &e->ring[e->ring_pos++ % RING_SIZE];
 
@@ -175,6 +198,10 @@ static void record(struct executor *e, uint32_t slot, uint32_t expected,
 		e->unknown_cpu++;
 	if (!signo && returned == expected)
 		return;
+	if (misfetched) {
+		e->misfetches++;
+		return;
+	}
 	e->violations++;
 	if (signo)
 		e->signals++;
@@ -238,6 +265,7 @@ void *executor_main(void *arg)
 	while (!stress_stopped(s)) {
 		uint64_t p;
 		uint32_t slot, gen, ret;
+		bool misfetched;
 		int signo;
 
 		switch (e->pattern) {
@@ -271,11 +299,12 @@ void *executor_main(void *arg)
 			last = p;
 		}
 		ret = run_slot(e, slot, &signo);
+		misfetched = !signo && ret != gen && misfetch(e, slot, gen);
 		urcu_memb_read_unlock();
 
 		if (inject_seen)
 			__atomic_store_n(&s->inject_seen, gen, __ATOMIC_RELAXED);
-		record(e, slot, gen, ret, signo, current_cpu(e));
+		record(e, slot, gen, ret, signo, current_cpu(e), misfetched);
 		__atomic_store_n(&e->executions, ++n, __ATOMIC_RELAXED);
 	}
 

@@ -49,6 +49,7 @@ struct executor {
 	uint64_t violations;
 	uint64_t stale;
 	uint64_t signals;
+	uint64_t misfetches;		/* stale after self-sync: environment */
 	uint64_t unknown_cpu;
 	uint64_t *cpu_counts;		/* nr_cpus entries */
 	struct exec_record viol[MAX_VIOL_RECORDS];

@@ -23,6 +23,7 @@ struct phase_result {
 	uint64_t violations;
 	uint64_t stale;
 	uint64_t signals;
+	uint64_t misfetches;		/* not judged: see misfetch() */
 	uint64_t grace_periods;
 	uint64_t writer_waits;
 	uint64_t forks;

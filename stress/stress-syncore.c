@@ -231,6 +231,7 @@ static void run_phase(struct stress *s, enum mode mode,
 		res->violations += e->violations;
 		res->stale += e->stale;
 		res->signals += e->signals;
+		res->misfetches += e->misfetches;
 		if (e->cpu_source > res->cpu_source)
 			res->cpu_source = e->cpu_source;
 		for (c = 0; c < s->nr_cpus; c++)
@@ -308,6 +309,8 @@ int main(int argc, char **argv)
 	}
 	if (res.violations)
 		exit_code = EXIT_VIOLATION;
+	else if (res.misfetches)
+		exit_code = EXIT_SKIP;
 	if (res.watchdog_fired) {
 		fprintf(stderr, PROG ": %s\n", res.watchdog_msg);
 		printf("%s\n", res.watchdog_msg);

@@ -19,7 +19,7 @@ for pattern in busy sleepy migrate; do
 	"$bin" -t "$threads" -d "$secs" --watchdog 30 --mode sync-core \
 		--pattern "$pattern" >"$out" 2>&1
 	rc=$?
-	grep -E '^(code|  rounds|  violations|  membarrier|  cpu attribution|violation|watchdog)' \
+	grep -E '^(code|  rounds|  violations|  not judged|  membarrier|  cpu attribution|violation|watchdog)' \
 		"$out" | head -n 12 | sed 's/^/# /'
 	case $rc in
 	0)
