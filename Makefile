@@ -161,7 +161,7 @@ check-oracle: deps
 
 bench: all
 	@scripts/deps.sh bench
-	@$(MAKE) -C bench run
+	@perf=$$(bench/perf-build.sh) && $(MAKE) -C bench run PERF=$$perf
 
 # ARCH=x86_64 (default) or arm64; BENCH_CASES=ctx.proc-1cpu,... and
 # BENCH_REPS=N pass through to the guests.
@@ -169,7 +169,7 @@ BENCH_AB := $(CURDIR)/build/bench/ab
 bench-vm: deps
 	@set -e; a=$(or $(ARCH),x86_64); mkdir -p $(BENCH_AB); \
 	for v in bench bench-icount; do \
-		scripts/vm/check-vm.sh --arch $$a --variant $$v --kernels both \
+		BENCH_PERF=1 scripts/vm/check-vm.sh --arch $$a --variant $$v --kernels both \
 			--strict >&2; \
 		m=$${v#bench}; m=$${m#-}; m=$${m:-wall}; \
 		bench/ab.py --json $(BENCH_AB)/$$a-$$m.json $$m \

@@ -15,7 +15,12 @@
 #                 links to the rest
 #   raw/          each case's own table, JSON, CSV, perf stat and stderr
 #
-# Usage: bench/run.sh [--bin SYNCORE-BENCH] [--out DIR] [-- OPTIONS...]
+# Usage: bench/run.sh [--bin SYNCORE-BENCH] [--out DIR] [--perf PERF]
+#                     [-- OPTIONS...]
+#   --perf PERF: a perf built from the tree with kernel-patches/perf
+#   (bench/perf-build.sh): bench/perf-agree.sh compares its membarrier
+#   latency and sched idle-wake with the same rows here; a disagreement
+#   fails the run.
 #   OPTIONS go to every syncore-bench run (--reps, --quick, --cpus, --ws,
 #   --sample-ms, --loops). The directory is DIR/results-DATE (DIR defaults
 #   to build/bench); DIR/latest points to it.
@@ -27,13 +32,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 bin=$here/syncore-bench
 base=$top/build/bench
+perf_bin=
 
-usage() { sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
 	case $1 in
 	--bin) bin=${2:?--bin needs a path}; shift 2 ;;
 	--out) base=${2:?--out needs a directory}; shift 2 ;;
+	--perf) perf_bin=${2:?--perf needs a path}; shift 2 ;;
 	--) shift; break ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "run.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
@@ -174,6 +181,18 @@ else
 	peers+=("membarrier: stress-ng is not installed (Debian package stress-ng): skipped")
 fi
 
+# --- peers: perf bench's forms of membarrier and lazy (kernel-patches/perf) ---
+if [ -n "$perf_bin" ]; then
+	"$here/perf-agree.sh" "$perf_bin" "$bin" >"$raw/perf-agree.tap" 2>&1
+	rc=$?
+	case $rc in 0|4) ;; *) failed=1 ;; esac
+	peers+=("perf bench from kernel-patches/perf against the same rows ($perf_bin), exit $rc:")
+	while IFS= read -r l; do
+		peers+=("  $l")
+	done < <(grep -E '^(ok|not ok|# syncore-bench|# Totals)' "$raw/perf-agree.tap")
+	peer_json+=("{\"tool\": \"perf bench (kernel-patches/perf)\", \"command\": $(jstr "bench/perf-agree.sh $perf_bin $bin"), \"exit\": $rc, \"ktap\": $(jstr "$(cat "$raw/perf-agree.tap")")}")
+fi
+
 # --- the table ---
 {
 	cat "$dir/env.txt"
@@ -267,7 +286,8 @@ $( [ $perf_ok = 1 ] && echo "    under: perf stat -e $events -x, -o raw/CASE.per
   perf bench sched pipe [-T] -l LOOPS under taskset (LOOPS: the ctx row's
     iterations x samples)
   $sng_cmd
-cases: $(echo "$cases" | tr '\n' ' ')
+${perf_bin:+  bench/perf-agree.sh $perf_bin $bin (raw/perf-agree.tap)
+}cases: $(echo "$cases" | tr '\n' ' ')
 EOF
 
 cat "$dir/table.txt"

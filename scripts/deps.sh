@@ -23,7 +23,8 @@ vm_pkgs="qemu-system-x86 qemu-system-arm busybox-static cpio flex bison bc
 	gcc-arm-linux-gnueabihf gcc-s390x-linux-gnu"
 arm64_pkgs="liburcu-dev:arm64"
 fresh_pkgs="debootstrap"
-bench_pkgs="gnuplot-nox stress-ng"
+# perf bench from the tree (bench/perf-build.sh) needs flex and bison.
+bench_pkgs="gnuplot-nox stress-ng flex bison"
 
 case $group in
 host) want="$host_pkgs" ;;

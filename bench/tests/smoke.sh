@@ -88,7 +88,7 @@ refuse()
 	fi
 }
 
-ktap_header $((2 + 4 + 10 + 2 + 2))
+ktap_header $((2 + 4 + 10 + 2 + 2 + 1))
 
 "$bin" list >"$out" 2>&1
 rc=$?
@@ -151,6 +151,18 @@ name="a run where every row is skipped exits 4 ($other)"
 "$bin" --quick run "$other" >"$out" 2>&1
 rc=$?
 [ "$rc" -eq 4 ] && grep -q 'SKIP: ' "$out"
+ktap_result "$name" $?
+
+# perf-agree.sh must fail when perf bench says something else: a stand-in
+# perf that reports one second per call cannot agree with any real row.
+printf '#!/bin/sh\necho "private-expedited-sync-core 0 1000000.000"\n' >"$tmp/perf"
+chmod +x "$tmp/perf"
+name="perf-agree.sh: a planted disagreement fails"
+PERF_AGREE_ONLY=mb-sc-0 "$here/../perf-agree.sh" "$tmp/perf" "$bin" --quick \
+	>"$out" 2>&1
+rc=$?
+sed 's/^/# /' "$out"
+[ $rc -eq 1 ] && grep -q '^not ok 1 .*disagree' "$out"
 ktap_result "$name" $?
 
 # A kernel without membarrier (ENOSYS) or a sandbox that denies it
