@@ -92,6 +92,10 @@ series-tests: deps
 		$(call broke,series-check)
 	@kernel-patches/check.sh --series kernel-patches/debug/series \
 		--name debug --only apply,checkpatch || $(call broke,debug-check)
+	@kernel-patches/check.sh --series kernel-patches/perf/series \
+		--name perf --only apply,checkpatch || $(call broke,perf-check)
+	@[ -z "$(FULL)" ] || $(TAP) perf-bench-build --timeout 2400 -- \
+		bench/tests/perf-build.sh || $(call broke,perf-build)
 	@[ -z "$(FULL)" ] || KBUILD_EXTRA_CONFIGS=$(CHECKER_CONFIG) \
 		CHECK_BUILDS=riscv64:default \
 		kernel-patches/check.sh --series kernel-patches/series \
@@ -161,7 +165,7 @@ check-oracle: deps
 
 bench: all
 	@scripts/deps.sh bench
-	@perf=$$(bench/perf-build.sh) && $(MAKE) -C bench run PERF=$$perf
+	@perf=$$(bench/perf-build.sh --static) && $(MAKE) -C bench run PERF=$$perf
 
 # ARCH=x86_64 (default) or arm64; BENCH_CASES=ctx.proc-1cpu,... and
 # BENCH_REPS=N pass through to the guests.

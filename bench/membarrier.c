@@ -4,7 +4,8 @@
  * the number of threads of the process spinning on other CPUs (each one a
  * CPU the kernel must interrupt), beside the two tricks that get a
  * process-wide barrier from a TLB shootdown instead (mprotect and madvise),
- * and the one-time cost of registering for SYNC_CORE.
+ * the one-time cost of registering for SYNC_CORE, and the latency when
+ * several threads of the process issue the command at once (one per CPU).
  *
  * Pitfalls handled: PRIVATE_EXPEDITED and _RSEQ return at once when the
  * mm has one user, so every case keeps at least one extra thread (parked
@@ -34,10 +35,12 @@ const struct bench_case membarrier_cases[] = {
 	{ "madvise", "touch a page, madvise(MADV_DONTNEED) it (TLB shootdown)" },
 	{ "register", "REGISTER_PRIVATE_EXPEDITED_SYNC_CORE in a fresh process with one extra thread" },
 	{ "register-1t", "the same in a fresh single-threaded process" },
+	{ "callers", "PRIVATE_EXPEDITED_SYNC_CORE issued from 2 or more CPUs at once" },
+	{ "callers-private-expedited", "PRIVATE_EXPEDITED issued from 2 or more CPUs at once" },
 	{ NULL, NULL },
 };
 
-enum kind { K_MEMBARRIER, K_MPROTECT, K_MADVISE, K_REGISTER };
+enum kind { K_MEMBARRIER, K_MPROTECT, K_MADVISE, K_REGISTER, K_CALLERS };
 
 struct cmd {
 	const char *id;
@@ -72,6 +75,14 @@ static const struct cmd cmds[] = {
 	  MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, NULL, true },
 	{ "register-1t", "register SYNC_CORE, 1 thread", K_REGISTER,
 	  MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE, 0, NULL, false },
+	{ "callers", "PRIVATE_EXPEDITED_SYNC_CORE", K_CALLERS,
+	  MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE,
+	  MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE,
+	  "REGISTER_PRIVATE_EXPEDITED_SYNC_CORE", false },
+	{ "callers-private-expedited", "PRIVATE_EXPEDITED", K_CALLERS,
+	  MEMBARRIER_CMD_PRIVATE_EXPEDITED,
+	  MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+	  "REGISTER_PRIVATE_EXPEDITED", false },
 };
 
 static const struct bench *mb_bench;
@@ -103,6 +114,7 @@ static int call_loop(struct row *r, void *arg, long iters, uint64_t *ns)
 		t0 = now_ns();
 		switch (t->c->kind) {
 		case K_MEMBARRIER:
+		case K_CALLERS:
 			rc = membarrier(t->c->cmd, 0, 0);
 			break;
 		case K_MPROTECT:
@@ -164,7 +176,7 @@ static int prepare(struct row *r, struct target *t)
 	const struct cmd *c = t->c;
 	long mask;
 
-	if (c->kind != K_MEMBARRIER) {
+	if (c->kind == K_MPROTECT || c->kind == K_MADVISE) {
 		t->page = mmap(NULL, page, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (t->page == MAP_FAILED) {
@@ -329,11 +341,125 @@ static int register_case(const struct cmd *c)
 	return measure_fixed(r, register_once, (void *)c, 1) ? 1 : 0;
 }
 
+struct caller {
+	pthread_t thread;
+	const struct cmd *c;
+	int cpu;
+	int stop;
+	long calls;
+	int err;
+};
+
+/* Another caller: issues the command back to back until told to stop. */
+static void *caller_thread(void *arg)
+{
+	struct caller *k = arg;
+
+	k->err = pin_to(k->cpu);
+	if (k->err)
+		return NULL;
+	while (!__atomic_load_n(&k->stop, __ATOMIC_RELAXED)) {
+		if (membarrier(k->c->cmd, 0, 0)) {
+			k->err = errno;
+			return NULL;
+		}
+		__atomic_store_n(&k->calls, k->calls + 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+/*
+ * n callers at once, one per CPU: the one on CPU A is timed, the others
+ * keep issuing the command. Each caller's CPU is also a target of the
+ * others' calls, so the row to compare with is "1 spinning".
+ */
+static int callers_row(const struct cmd *c, struct target *t, int n,
+		       struct row *r)
+{
+	struct caller k[ROW_MAX_CPUS] = { 0 };
+	int cpus[ROW_MAX_CPUS], i, started, rc = 0;
+	uint64_t t0 = now_ns();
+	long calls = 0;
+
+	if (!r)
+		r = row_new(mb_bench, c->id, "ns/call",
+			    "%s, %d callers at once", c->name, n);
+	if (!r)
+		return -1;
+	for (i = 0; i < n; i++)
+		cpus[i] = opt.order[i];
+	row_set_cpus(r, n, cpus);
+	for (started = 1; started < n; started++) {
+		k[started].c = c;
+		k[started].cpu = opt.order[started];
+		if (pthread_create(&k[started].thread, NULL, caller_thread,
+				   &k[started])) {
+			row_fail(r, "pthread_create failed");
+			rc = 1;
+			break;
+		}
+	}
+	if (!rc && measure(r, call_loop, t))
+		rc = 1;
+	for (i = 1; i < started; i++) {
+		__atomic_store_n(&k[i].stop, 1, __ATOMIC_RELAXED);
+		pthread_join(k[i].thread, NULL);
+		calls += k[i].calls;
+		if (k[i].err && !rc) {
+			row_fail(r, "the caller on CPU %d: %s", k[i].cpu,
+				 strerror(k[i].err));
+			rc = 1;
+		}
+	}
+	if (!rc)
+		row_note(r, "the other callers made %.0f calls/s",
+			 calls / ((now_ns() - t0) / 1e9));
+	return rc;
+}
+
+static int callers_case(const struct cmd *c)
+{
+	struct target t = { .c = c };
+	int n, nmax = opt.norder < ROW_MAX_CPUS ? opt.norder : ROW_MAX_CPUS;
+	struct row *r;
+
+	if (nmax < 2) {
+		r = row_new(mb_bench, c->id, "ns/call", "%s, callers at once",
+			    c->name);
+		if (r)
+			row_skip(r, "needs two CPUs; only CPU %d is allowed",
+				 CPU_A);
+		return r ? 0 : -1;
+	}
+	/* Setup problems land in the first row, which n = 2 reuses. */
+	r = row_new(mb_bench, c->id, "ns/call", "%s, 2 callers at once",
+		    c->name);
+	if (!r)
+		return -1;
+	if (prepare(r, &t)) {
+		snprintf(r->label, sizeof(r->label), "%s, callers at once",
+			 c->name);
+		return r->status == ROW_SKIP ? 0 : 1;
+	}
+	if (pin_cpu(r, CPU_A))
+		return 1;
+	/* 2, 4, ... callers, and all of them last. */
+	for (n = 2;; n = 2 * n < nmax ? 2 * n : nmax) {
+		if (callers_row(c, &t, n, r))
+			return 1;
+		r = NULL;
+		if (n == nmax)
+			return 0;
+	}
+}
+
 static int membarrier_case(void *arg)
 {
 	const struct cmd *c = arg;
 
-	return c->kind == K_REGISTER ? register_case(c) : cmd_case(c);
+	if (c->kind == K_REGISTER)
+		return register_case(c);
+	return c->kind == K_CALLERS ? callers_case(c) : cmd_case(c);
 }
 
 int bench_membarrier(const struct bench *b)
