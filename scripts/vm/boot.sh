@@ -31,7 +31,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${SYNCORE_CACHE:-$HOME/.cache/syncore}
 accel=${SYNCORE_ACCEL:-auto} tmo=900 smp=4 mem=1024 append= stall=120 plugin=
-icount=0
+icount=0 icount_arg=
 die() { echo "boot: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -70,6 +70,7 @@ if [ $icount = 1 ]; then
 	[ "${accel}" != kvm ] || die "--icount needs TCG, not --accel kvm"
 	accel=tcg
 	qemu+=(-icount shift=0,sleep=off)
+	icount_arg=" syncore.icount=1"	# the guest may need to know
 fi
 
 # run_qemu ACCEL TIMEOUT LOG APPEND [STALL]: QEMU's exit status (124:
@@ -81,7 +82,7 @@ run_qemu() {
 	[ "$a" = tcg ] || cpu=host
 	local rc=0 pid size last=-1 quiet=0
 	timeout -k 5 "$t" "${qemu[@]}" -accel "$a" -cpu "$cpu" \
-		-append "console=$console $base_append syncore.accel=$a $extra" \
+		-append "console=$console $base_append syncore.accel=$a${icount_arg} $extra" \
 		</dev/null >"$l" 2>"$l.qemu-stderr" &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
