@@ -92,6 +92,7 @@ series-tests: deps
 		$(call broke,series-check)
 	@kernel-patches/check.sh --series kernel-patches/debug/series \
 		--name debug --only apply,checkpatch || $(call broke,debug-check)
+	@$(TAP) series-sign -- kernel-patches/check/sign-test.sh
 	@kernel-patches/check.sh --series kernel-patches/perf/series \
 		--name perf --only apply,checkpatch || $(call broke,perf-check)
 	@[ -z "$(FULL)" ] || $(TAP) perf-bench-build --timeout 2400 -- \
