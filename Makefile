@@ -84,7 +84,7 @@ host-tests: deps-host
 # own patches (kernel-patches/debug/) are held to the same checkpatch rule;
 # x86_64 and arm64 build them for the guests, and check-full builds them
 # for riscv64 too (a cross build that need not gate every landing).
-QUICK_BUILDS := x86_64:default x86_64:nofeat riscv64:default
+QUICK_BUILDS := x86_64:default x86_64:nofeat riscv64:default um:default
 CHECKER_CONFIG := $(CURDIR)/kernel-patches/debug/checker.config
 series-tests: deps
 	@CHECK_BUILDS="$(if $(FULL),,$(QUICK_BUILDS))" kernel-patches/check.sh \
