@@ -40,6 +40,9 @@
 # --no-checker: every guest test then runs under the checker, and mbcheck
 # expects the G1 violation where the baseline really has it (x86_64).
 #
+# VM_EXTRA_CONFIGS="FRAGMENT..." adds config fragments to every kernel built,
+# e.g. kernel-patches/configs/rt.config (PREEMPT_RT) for a debug run.
+#
 # Results: $RESULTS/vm-KERNEL-ARCH-VARIANT-TEST.tap/.rc (RESULTS defaults to
 # build/results). Logs: build/vm/KERNEL-ARCH-VARIANT/ (console.log, the
 # initramfs staging dir). Kernels: scripts/kbuild.sh build dirs.
@@ -197,7 +200,7 @@ for_guest() {
 	! with_checker "$v" || extra=$top/kernel-patches/debug/checker.config
 	case $v in pti|oracle|bench*) kv=default ;; esac	# booted differently
 	if ! kdir=$("$top/scripts/stage.sh" "kernel $name" --log "$dir/kbuild.err" -- \
-		env KBUILD_EXTRA_CONFIGS="$extra" "$top/scripts/kbuild.sh" "$a" "$kv" "$tree"); then
+		env KBUILD_EXTRA_CONFIGS="$extra${VM_EXTRA_CONFIGS:+ $VM_EXTRA_CONFIGS}" "$top/scripts/kbuild.sh" "$a" "$kv" "$tree"); then
 		cat "$dir/kbuild.err" >&2
 		result "$prefix-kernel" 1 "$name kernel build" \
 			"$(tail -n 40 "$dir/kbuild.err")"
