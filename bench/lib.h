@@ -44,6 +44,7 @@ struct bench_opts {
 	const char *json;
 	const char *csv;
 	bool no_env;		/* table without the environment header */
+	bool spin_relax;	/* spinners run arch_cpu_relax() */
 	/*
 	 * The CPUs in the order benchmarks use them: order[0] is "A" (the
 	 * measuring task), order[1] is "B", then the rest of the affinity

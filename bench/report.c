@@ -186,6 +186,7 @@ int write_json(const char *path)
 		opt.warmup, opt.reps, opt.quick ? "true" : "false");
 	fprintf(f, ", \"sample_ms\": %g, \"loops\": %ld, \"ws_kb\": %d",
 		opt.sample_ms, opt.loops, opt.ws_kb);
+	fprintf(f, ", \"spin_relax\": %s", opt.spin_relax ? "true" : "false");
 	fprintf(f, ", \"statistic\": \"median\", \"ci\": \"95%% CI of the median by order statistics (exact binomial)\"},\n");
 	fprintf(f, "  \"results\": [\n");
 	for (i = 0; i < rows_count(); i++) {

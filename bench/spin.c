@@ -51,14 +51,18 @@ static void *spinner_thread(void *arg)
 			return NULL;
 		__atomic_store_n(&s->state, SP_SPINNING, __ATOMIC_RELEASE);
 		/*
-		 * No PAUSE in this loop: under QEMU TCG it leaves the vCPU's
-		 * translated code on every iteration, which made a membarrier
-		 * IPI to this CPU cost 1.5 times what perf bench's spinner
-		 * (no PAUSE either) costs.
+		 * No PAUSE by default, as in perf bench's spinners: under QEMU
+		 * TCG it leaves the vCPU's translated code on every iteration,
+		 * which made a membarrier IPI to this CPU cost 1.5 times what
+		 * it costs perf bench. Under -icount that is what lets the
+		 * vCPUs take turns, so an IPI is answered before the time
+		 * slice ends: --spin-relax.
 		 */
 		while (__atomic_load_n(&s->active, __ATOMIC_ACQUIRE)) {
 			__atomic_store_n(&s->beat, s->beat + 1,
 					 __ATOMIC_RELAXED);
+			if (opt.spin_relax)
+				arch_cpu_relax();
 		}
 	}
 }

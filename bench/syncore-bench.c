@@ -49,6 +49,9 @@ static const char usage_text[] =
 "      --json FILE     write the results, raw samples and environment\n"
 "      --csv FILE      write the raw samples, one line each\n"
 "      --no-env        print the table without the environment header\n"
+"      --spin-relax    membarrier spinners run PAUSE/YIELD in their loop\n"
+"                      (for QEMU -icount, where it lets the vCPUs take\n"
+"                      turns; perf bench's spinners do not)\n"
 "  -h, --help          this text\n"
 "\n"
 "Exit status: 0 ok, 1 a row failed, 2 usage error, 4 every row skipped.\n";
@@ -189,7 +192,7 @@ static int run(void)
 }
 
 enum { OPT_QUICK = 256, OPT_CPUS, OPT_WS, OPT_LOOPS, OPT_SAMPLE, OPT_JSON,
-	OPT_CSV, OPT_NOENV };
+	OPT_CSV, OPT_NOENV, OPT_RELAX };
 
 int main(int argc, char **argv)
 {
@@ -203,6 +206,7 @@ int main(int argc, char **argv)
 		{ "json", required_argument, NULL, OPT_JSON },
 		{ "csv", required_argument, NULL, OPT_CSV },
 		{ "no-env", no_argument, NULL, OPT_NOENV },
+		{ "spin-relax", no_argument, NULL, OPT_RELAX },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -238,6 +242,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_NOENV:
 			opt.no_env = true;
+			break;
+		case OPT_RELAX:
+			opt.spin_relax = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
