@@ -76,7 +76,8 @@ static const char usage_text[] =
 "      --version          show the version\n"
 "\n"
 "Exit status: 0 no violation, 1 violation or failure, 2 usage error,\n"
-"4 unsupported kernel (SKIP).\n";
+"4 unsupported kernel (SKIP), 128+N stopped by signal N (SIGINT, SIGTERM,\n"
+"SIGHUP: the figures so far are reported).\n";
 
 enum {
 	OPT_MODE = 256,

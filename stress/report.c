@@ -192,6 +192,8 @@ static void json_string(FILE *f, const char *s)
 
 static const char *result_name(int exit_code)
 {
+	if (exit_code > 128)
+		return "interrupted";
 	if (exit_code == EXIT_SKIP)
 		return "skip";
 	return exit_code ? "fail" : "pass";
@@ -320,7 +322,11 @@ void print_result(const struct phase_result *r, int exit_code)
 	if (exit_code == EXIT_SKIP)
 		printf("SKIP: %llu executions ran stale code after their CPU synchronized itself with the new code in memory: instruction fetch here does not follow the architecture (an emulator's translation cache), so the run says nothing about the kernel\n",
 		       (unsigned long long)r->misfetches);
+	if (r->interrupted)
+		printf("interrupted by SIG%s after %.2f s: the figures cover that time only\n",
+		       sigabbrev_np(r->interrupted), r->elapsed);
 	printf("result: %s: %llu rounds, %llu executions, %llu violations\n",
+	       exit_code > 128 ? "INTERRUPTED" :
 	       exit_code == EXIT_SKIP ? "SKIP" : exit_code ? "FAIL" : "PASS",
 	       (unsigned long long)r->rounds,
 	       (unsigned long long)r->executions,

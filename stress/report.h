@@ -36,6 +36,7 @@ struct phase_result {
 	bool watchdog_fired;
 	char watchdog_msg[256];
 	bool stuck;
+	int interrupted;			/* the signal that stopped it */
 };
 
 /* The version, configuration and notes printed before a run. */

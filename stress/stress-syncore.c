@@ -12,6 +12,7 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -30,6 +31,9 @@
 #include "stress.h"
 #include "util.h"
 #include "writer.h"
+
+/* Set by the SIGINT, SIGTERM and SIGHUP handler: stop and report. */
+static volatile sig_atomic_t interrupted;
 
 static bool wait_exited(int *flag, uint64_t deadline)
 {
@@ -162,6 +166,10 @@ static void run_phase(struct stress *s, enum mode mode,
 		check_watchdog(s, res, now, last_count, last_change);
 		if (res->watchdog_fired)
 			break;
+		if (interrupted) {
+			res->interrupted = interrupted;
+			break;
+		}
 		if (tty && now >= next_progress) {
 			uint64_t ex = 0;
 
@@ -279,6 +287,30 @@ static void setup_cpus(struct stress *s)
 	}
 }
 
+/*
+ * SIGINT, SIGTERM or SIGHUP stops the run like the end of its time: what
+ * was measured is reported. A second one kills as usual.
+ */
+static void on_stop_signal(int signo)
+{
+	interrupted = signo;
+	signal(signo, SIG_DFL);
+}
+
+static void install_stop_signals(void)
+{
+	static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+	unsigned int i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(signals); i++)
+		sigaction(signals[i], &sa, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	static struct stress stress;
@@ -296,6 +328,7 @@ int main(int argc, char **argv)
 	jit_setup(&s->jit, s->opt.slots, s->opt.wx_inplace);
 	barrier_init();
 	install_fault_handlers();
+	install_stop_signals();
 	latency_init(&s->lat);
 
 	if (s->opt.verbose >= 0)
@@ -316,6 +349,9 @@ int main(int argc, char **argv)
 		printf("%s\n", res.watchdog_msg);
 		exit_code = EXIT_VIOLATION;
 	}
+	/* The shell's convention, after everything measured is written. */
+	if (res.interrupted && exit_code != EXIT_VIOLATION)
+		exit_code = 128 + res.interrupted;
 	if (s->opt.compare_raw && s->opt.verbose >= 0)
 		print_compare_raw(s, &res);
 	if (s->opt.json)

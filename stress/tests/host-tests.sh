@@ -45,7 +45,7 @@ run()
 modes="sync-core consumer-fence private-expedited mprotect none raw"
 patterns="busy sleepy migrate fork mixed"
 bad_options=11
-ktap_header $((6 + 5 + 4 + bad_options + 10 + 3))
+ktap_header $((6 + 5 + 4 + bad_options + 10 + 3 + 2))
 
 for m in $modes; do
 	run "mode $m: 1 s, 4 executors, no violation" 0 \
@@ -140,6 +140,26 @@ if run "$name" 1 -t 4 -d 30 --watchdog 1 --inject stall; then
 fi
 name="watchdog: no false positive with sleepy executors"
 run "$name" 0 -q -t 16 -d 3 --watchdog 1 --pattern sleepy && ktap_ok "$name"
+
+# A signal stops the run like its end of time: the summary and the JSON
+# are written, the run says it was interrupted, the exit status is 128+N.
+for sig in INT TERM; do
+	name="SIG$sig mid-run: summary and JSON kept, exit $((128 + $(kill -l $sig)))"
+	"$bin" -t 2 -d 60 --json "$tmp/sig.json" >"$out" 2>&1 &
+	pid=$!
+	sleep 1.5
+	kill -s "$sig" "$pid"
+	wait "$pid"
+	rc=$?
+	grep -E '^(interrupted|result)' "$out" | sed 's/^/# /'
+	[ "$rc" -eq $((128 + $(kill -l $sig))) ] &&
+		grep -q "^interrupted by SIG$sig after" "$out" &&
+		grep -q '^  rounds: ' "$out" &&
+		grep -q '^result: INTERRUPTED: [1-9][0-9]* rounds' "$out" &&
+		[ "$(jq -r .result "$tmp/sig.json")" = interrupted ]
+	ktap_result "$name" $?
+	rm -f "$tmp/sig.json"
+done
 
 # JSON report: valid and complete.
 name="--json: valid JSON with the report's fields"
