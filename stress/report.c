@@ -239,19 +239,22 @@ static void json_phase(const struct stress *s, FILE *f,
 		r->watchdog_fired ? "true" : "false");
 }
 
-void write_json(const struct stress *s, const char *path,
-		const struct phase_result *main_res, int exit_code)
+FILE *open_json(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		die("--json %s: %s", path, strerror(errno));
+	return f;
+}
+
+int write_json(const struct stress *s, FILE *f, const char *path,
+	       const struct phase_result *main_res, int exit_code)
 {
 	struct utsname uts;
 	char model[128];
-	FILE *f;
+	int err;
 
-	f = fopen(path, "w");
-	if (!f) {
-		fprintf(stderr, PROG ": cannot write %s: %s\n", path,
-			strerror(errno));
-		return;
-	}
 	uname(&uts);
 	cpu_model(model, sizeof(model));
 	fprintf(f, "{\n  \"tool\": \"" PROG "\",\n  \"version\": \"" VERSION "\",\n");
@@ -306,7 +309,13 @@ void write_json(const struct stress *s, const char *path,
 	json_string(f, main_res->watchdog_fired ? main_res->watchdog_msg : "");
 	fprintf(f, ",\n  \"result\": \"%s\",\n  \"exit_code\": %d\n}\n",
 		result_name(exit_code), exit_code);
-	fclose(f);
+	err = ferror(f);
+	if (fclose(f) || err) {
+		fprintf(stderr, PROG ": --json %s: %s\n", path,
+			strerror(err ? EIO : errno));
+		return -1;
+	}
+	return 0;
 }
 
 void print_compare_raw(const struct stress *s, const struct phase_result *r)

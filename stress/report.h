@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "executor.h"
 #include "options.h"
@@ -54,8 +55,14 @@ void print_compare_raw(const struct stress *s, const struct phase_result *r);
 /* The final "result: PASS|FAIL: ..." line. */
 void print_result(const struct phase_result *r, int exit_code);
 
-/* Write the results, the options and the environment as JSON to @path. */
-void write_json(const struct stress *s, const char *path,
-		const struct phase_result *main_res, int exit_code);
+/* Open the JSON report's file, before the run: a bad path dies at once. */
+FILE *open_json(const char *path);
+
+/*
+ * Write the results, the options and the environment as JSON to @f (from
+ * open_json(@path)) and close it: -1 (said on stderr) if that failed.
+ */
+int write_json(const struct stress *s, FILE *f, const char *path,
+	       const struct phase_result *main_res, int exit_code);
 
 #endif /* STRESS_SYNCORE_REPORT_H */

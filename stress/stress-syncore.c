@@ -8,6 +8,7 @@
  * churn, watches their progress (the watchdog) and collects the results.
  * See Documentation/stress-syncore.rst for the protocol and the options.
  */
+#include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
@@ -317,6 +318,7 @@ int main(int argc, char **argv)
 	struct stress *s = &stress;
 	struct phase_result res;
 	int exit_code = EXIT_OK;
+	FILE *json = NULL;
 
 	parse_options(argc, argv, &s->opt);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -329,6 +331,8 @@ int main(int argc, char **argv)
 	barrier_init();
 	install_fault_handlers();
 	install_stop_signals();
+	if (s->opt.json)
+		json = open_json(s->opt.json);
 	latency_init(&s->lat);
 
 	if (s->opt.verbose >= 0)
@@ -354,10 +358,16 @@ int main(int argc, char **argv)
 		exit_code = 128 + res.interrupted;
 	if (s->opt.compare_raw && s->opt.verbose >= 0)
 		print_compare_raw(s, &res);
-	if (s->opt.json)
-		write_json(s, s->opt.json, &res, exit_code);
+	if (json && write_json(s, json, s->opt.json, &res, exit_code) &&
+	    exit_code == EXIT_OK)
+		exit_code = EXIT_VIOLATION;
 	print_result(&res, exit_code);
-	fflush(stdout);
+	/* Output that did not reach its file is a failed run, not a pass. */
+	if ((fflush(stdout) || ferror(stdout)) && exit_code == EXIT_OK) {
+		fprintf(stderr, PROG ": standard output: %s\n",
+			strerror(errno ? errno : EIO));
+		exit_code = EXIT_VIOLATION;
+	}
 	if (res.stuck)
 		_exit(exit_code);	/* stuck threads cannot be joined */
 	free_executors(s);

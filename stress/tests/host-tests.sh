@@ -45,7 +45,7 @@ run()
 modes="sync-core consumer-fence private-expedited mprotect none raw"
 patterns="busy sleepy migrate fork mixed"
 bad_options=11
-ktap_header $((6 + 5 + 4 + bad_options + 10 + 3 + 2))
+ktap_header $((6 + 5 + 4 + bad_options + 10 + 3 + 2 + 4))
 
 for m in $modes; do
 	run "mode $m: 1 s, 4 executors, no violation" 0 \
@@ -160,6 +160,35 @@ for sig in INT TERM; do
 	ktap_result "$name" $?
 	rm -f "$tmp/sig.json"
 done
+
+# Output that cannot be written fails the run, and a bad --json path fails
+# it before it starts.
+name="--json /nonexistent/x: refused before the run, exit 1"
+start=$(date +%s)
+"$bin" -t 2 -d 5 --json /nonexistent/x >"$out" 2>&1
+rc=$?
+sed 's/^/# /' "$out"
+[ "$rc" -eq 1 ] && [ $(($(date +%s) - start)) -le 2 ] &&
+	grep -q 'json /nonexistent/x: No such file' "$out" && ! grep -q '^phase' "$out"
+ktap_result "$name" $?
+name="--json /dev/full: the write error fails the run"
+"$bin" -q -t 2 -d 1 --json /dev/full >"$out" 2>&1
+rc=$?
+grep 'stress-syncore:' "$out" | sed 's/^/# /'
+[ "$rc" -eq 1 ] && grep -q 'json /dev/full: No space left' "$out"
+ktap_result "$name" $?
+name="stdout on /dev/full: the write error fails the run"
+"$bin" -t 2 -d 1 >/dev/full 2>"$out"
+rc=$?
+sed 's/^/# /' "$out"
+[ "$rc" -eq 1 ] && grep -q 'standard output: No space left' "$out"
+ktap_result "$name" $?
+name="stdout closed: the write error fails the run"
+"$bin" -t 2 -d 1 >&- 2>"$out"
+rc=$?
+sed 's/^/# /' "$out"
+[ "$rc" -eq 1 ] && grep -q 'standard output: Bad file descriptor' "$out"
+ktap_result "$name" $?
 
 # JSON report: valid and complete.
 name="--json: valid JSON with the report's fields"
