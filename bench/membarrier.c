@@ -437,20 +437,14 @@ static int callers_case(const struct cmd *c)
 	int n, nmax = opt.norder < ROW_MAX_CPUS ? opt.norder : ROW_MAX_CPUS;
 	struct row *r;
 
-	if (nmax < 2) {
-		r = row_new(mb_bench, c->id, "ns/call", "%s, callers at once",
-			    c->name);
-		if (r)
-			row_skip(r, "needs two CPUs; only CPU %d is allowed",
-				 CPU_A);
-		return r ? 0 : -1;
-	}
 	/* Setup problems land in the first row, which n = 2 reuses. */
 	r = row_new(mb_bench, c->id, "ns/call", "%s, 2 callers at once",
 		    c->name);
 	if (!r)
 		return -1;
-	if (prepare(r, &t)) {
+	if (nmax < 2)
+		row_skip(r, "needs two CPUs; only CPU %d is allowed", CPU_A);
+	if (nmax < 2 || prepare(r, &t)) {
 		snprintf(r->label, sizeof(r->label), "%s, callers at once",
 			 c->name);
 		return r->status == ROW_SKIP ? 0 : 1;
