@@ -4,14 +4,14 @@
 # The arch table: scripts/arches.
 hook_objs="kernel/sched/core.o kernel/kthread.o kernel/sched/build_utility.o"
 
-# arch_info ARCH: set karch gnu deb ktarget kimage qemu machine console, and
+# arch_info ARCH: set karch gnu deb ktarget kimage qemu machine console cpu, and
 # cross (CROSS_COMPILE, empty for the host's own arch). Fails for an arch
 # not in the table.
 arch_info() {
 	local row
 	row=$(awk -v a="$1" '!/^#/ && $1 == a' "$(dirname "${BASH_SOURCE[0]}")/arches")
 	[ -n "$row" ] || return 1
-	read -r _ karch gnu deb ktarget kimage qemu machine console <<<"$row"
+	read -r _ karch gnu deb ktarget kimage qemu machine console cpu <<<"$row"
 	if [ "$ktarget" = hooks ]; then
 		ktarget=$hook_objs kimage=${hook_objs%% *}
 	fi

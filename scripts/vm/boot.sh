@@ -76,12 +76,10 @@ fi
 # run_qemu ACCEL TIMEOUT LOG APPEND [STALL]: QEMU's exit status (124:
 # timed out, 125: no console output for STALL seconds).
 run_qemu() {
-	local a=$1 t=$2 l=$3 extra=$4 st=${5:-0} cpu=max
-	# TCG: QEMU's cheaper pointer authentication algorithm on arm64.
-	[ "$arch" != arm64 ] || cpu=max,pauth-impdef=on
-	[ "$a" = tcg ] || cpu=host
+	local a=$1 t=$2 l=$3 extra=$4 st=${5:-0} c=$cpu
+	[ "$a" = tcg ] || c=host
 	local rc=0 pid size last=-1 quiet=0
-	timeout -k 5 "$t" "${qemu[@]}" -accel "$a" -cpu "$cpu" \
+	timeout -k 5 "$t" "${qemu[@]}" -accel "$a" -cpu "$c" \
 		-append "console=$console $base_append syncore.accel=$a${icount_arg} $extra" \
 		</dev/null >"$l" 2>"$l.qemu-stderr" &
 	pid=$!
