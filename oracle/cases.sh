@@ -8,10 +8,19 @@
 #          print "NN NAME EXPECT" for the same rows, in the same order (the
 #          numbers match the scripts'), for one kernel (default patched)
 #          and, with --set, only the rows in SET
+#        oracle/cases.sh --arches
+#          print the arches the table has a column for (the plugin's)
 set -euo pipefail
 
+# The table's verdict columns, per arch.
+columns="x86_64:2 arm64:3"
+if [ "${1:-}" = --arches ]; then
+	echo "${columns//:[0-9]/}"
+	exit 0
+fi
+
 here=$(cd "$(dirname "$0")" && pwd)
-usage() { sed -n '4,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '4,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 what=${1:-} arch=${2:-} dir= kernel=patched set=
 [ -n "$arch" ] || usage
 shift 2
@@ -26,11 +35,11 @@ while [ $# -gt 0 ]; do
 	*) usage ;;
 	esac
 done
-case $arch in
-x86_64) col=2 ;;
-arm64) col=3 ;;
-*) echo "cases: no column for ARCH '$arch'" >&2; exit 2 ;;
-esac
+col=
+for c in $columns; do
+	[ "${c%:*}" != "$arch" ] || col=${c#*:}
+done
+[ -n "$col" ] || { echo "cases: no column for ARCH '$arch'" >&2; exit 2; }
 case $kernel in baseline|patched) ;; *) usage ;; esac
 
 n=0

@@ -197,6 +197,12 @@ static void slot_write(unsigned int gen)
 	uint8_t c[] = { 0xb8, gen, gen >> 8, gen >> 16, gen >> 24, 0xc3 };
 #elif defined(__aarch64__)
 	uint32_t c[] = { 0x52800000u | (gen & 0xffff) << 5, 0xd65f03c0u };
+#elif defined(__riscv) && __riscv_xlen == 64
+	/* lui a0, hi; addiw a0, a0, lo; ret: addiw sign-extends lo. */
+	uint32_t hi = (gen + 0x800) >> 12, lo = gen - (hi << 12);
+	uint32_t c[] = { hi << 12 | 10 << 7 | 0x37,
+			 (lo & 0xfff) << 20 | 10 << 15 | 10 << 7 | 0x1b,
+			 0x00008067u };
 #else
 #error "no code slot for this architecture"
 #endif
@@ -499,10 +505,10 @@ static const struct check_case cases[] = {
 #if defined(__aarch64__)
 	{ "return", "edge.eret_exit", run_return, false,
 	  "returns to user mode by ERET (SCTLR_ELx.EOS set)" },
-#else
+#elif defined(__x86_64__)
 	{ "return", "edge.pti_exit", run_return, false,
 	  "returns to user mode that write CR3 (PTI)" },
-#endif
+#endif	/* riscv: SRET does not synchronize instruction fetch */
 };
 
 #define NCASES ((int)ARRAY_SIZE(cases))
