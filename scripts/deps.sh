@@ -16,11 +16,15 @@ group=${1:-all}
 # list on a fresh Debian root.
 host_pkgs="build-essential pkg-config make gcc liburcu-dev linux-source-6.12
 	xz-utils git rsync jq python3 gcc-aarch64-linux-gnu
-	libc6-dev-arm64-cross qemu-user-static linux-perf"
+	libc6-dev-arm64-cross gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
+	qemu-user-static linux-perf"
+# vm: the riscv64 guest is qemu-system-misc with OpenSBI; its busybox and
+# liburcu are built from Debian's source packages (scripts/debsrc.sh:
+# dpkg-dev unpacks them).
 vm_pkgs="qemu-system-x86 qemu-system-arm busybox-static cpio flex bison bc
 	libelf-dev libssl-dev ccache sparse rsync kmod file
-	gcc-riscv64-linux-gnu gcc-powerpc64le-linux-gnu
-	gcc-arm-linux-gnueabihf gcc-s390x-linux-gnu"
+	gcc-powerpc64le-linux-gnu gcc-arm-linux-gnueabihf gcc-s390x-linux-gnu
+	qemu-system-misc opensbi dpkg-dev"
 arm64_pkgs="liburcu-dev:arm64"
 fresh_pkgs="debootstrap"
 # perf bench from the tree (bench/perf-build.sh) needs flex and bison.
