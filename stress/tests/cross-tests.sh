@@ -1,29 +1,44 @@
 #!/bin/bash
-# arm64 tests: cross-build the static binary and run it under
-# qemu-aarch64-static (user-mode emulation). KTAP output.
+# Tests of a cross-built arch (arm64, riscv64: one with a guest in
+# scripts/arches that is not the host's): build the static binary and run
+# it under qemu-user (qemu-aarch64-static, qemu-riscv64-static). KTAP
+# output.
 #
-# Usage: tests/cross-tests.sh MAKE-COMMAND...   (run from stress/)
+# Usage: tests/cross-tests.sh ARCH MAKE-COMMAND...   (run from stress/)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/ktap.sh"
 . "$here/ktap-stress.sh"
+# shellcheck source=scripts/lib.sh
+. "$here/../../scripts/lib.sh"
+
+arch=${1:?usage: $0 ARCH MAKE-COMMAND...}
+shift
+arch_info "$arch" || { echo "cross-tests: unknown ARCH '$arch'" >&2; exit 2; }
+qemu_name=qemu-${gnu%%-*}-static
+# For the test names: the consumer fence and the trapping instruction.
+case $arch in
+arm64) fence=isb illegal=udf ;;
+riscv64) fence=fence.i illegal="all-zero parcel" ;;
+*) fence=fence illegal=illegal ;;
+esac
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 out=$tmp/out
 ktap_header 6
 
-if ! "$@" ARCH=arm64 >"$tmp/build.log" 2>&1; then
+if ! "$@" ARCH="$arch" >"$tmp/build.log" 2>&1; then
 	tail -n 20 "$tmp/build.log" | sed 's/^/# /'
-	ktap_not_ok "arm64 static cross build"
+	ktap_not_ok "$arch static cross build"
 	for t in sync-core publish-early consumer-fence sigill wx-dual; do
-		ktap_skip "arm64 $t under qemu-user" "the build failed"
+		ktap_skip "$arch $t under qemu-user" "the build failed"
 	done
 	ktap_finish
 fi
-ktap_ok "arm64 static cross build"
-bin=$("$@" -s ARCH=arm64 print-bin)
-qemu=$(command -v qemu-aarch64-static || command -v qemu-aarch64)
+ktap_ok "$arch static cross build"
+bin=$("$@" -s ARCH="$arch" print-bin)
+qemu=$(command -v "$qemu_name" || command -v "${qemu_name%-static}")
 
 # qemu-user detects code writes by write-protecting the pages it
 # translated, so writes through a second (RW) mapping go unnoticed and
@@ -33,7 +48,7 @@ run()
 	local name=$1 want=$2 rc
 	shift 2
 	if [ -z "$qemu" ]; then
-		ktap_skip "$name" "qemu-aarch64-static is not installed"
+		ktap_skip "$name" "$qemu_name is not installed"
 		return 1
 	fi
 	"$qemu" "$bin" "$@" >"$out" 2>&1
@@ -53,18 +68,18 @@ run()
 	return 0
 }
 
-name="arm64 sync-core under qemu-user: 2 s, no violation"
+name="$arch sync-core under qemu-user: 2 s, no violation"
 run "$name" 0 -t 4 -d 2 --wx inplace && ktap_ok "$name"
 
-name="arm64 publish-early under qemu-user: detected"
+name="$arch publish-early under qemu-user: detected"
 run "$name" 1 -t 4 -d 2 --wx inplace --inject publish-early &&
 	ktap_detected "$name" "$out"
 
-name="arm64 consumer-fence (isb) under qemu-user: no violation"
+name="$arch consumer-fence ($fence) under qemu-user: no violation"
 run "$name" 0 -t 2 -d 1 --wx inplace --mode consumer-fence &&
 	ktap_ok "$name"
 
-name="arm64 sigill (udf) under qemu-user: caught and reported"
+name="$arch sigill ($illegal) under qemu-user: caught and reported"
 if run "$name" 1 -t 2 -d 1 --wx inplace --inject sigill; then
 	grep -q 'SIGILL in JIT code' "$out"
 	ktap_result "$name" $?
@@ -73,7 +88,7 @@ fi
 # Writes through the RW alias of --wx dual go unseen by qemu-user, so even
 # after an executor synchronized its own CPU the code stays stale: the tool
 # must blame the emulator (SKIP), never report kernel violations.
-name="arm64 --wx dual under qemu-user: stale fetch blamed on the emulator"
+name="$arch --wx dual under qemu-user: stale fetch blamed on the emulator"
 if [ -n "$qemu" ]; then
 	"$qemu" "$bin" -t 2 -d 1 --wx dual >"$out" 2>&1
 	rc=$?
@@ -82,7 +97,7 @@ if [ -n "$qemu" ]; then
 		grep -q '^result: SKIP: .* 0 violations' "$out"
 	ktap_result "$name" $?
 else
-	ktap_skip "$name" "qemu-aarch64-static is not installed"
+	ktap_skip "$name" "$qemu_name is not installed"
 fi
 
 ktap_finish
