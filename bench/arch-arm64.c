@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * arm64 side of syncore-bench. User space has one context-synchronizing
- * instruction of its own, ISB; the x86 instructions are reported SKIP.
+ * instruction of its own, ISB; the x86 and riscv64 instructions are
+ * reported SKIP.
  */
 #include <stdio.h>
 
@@ -25,10 +26,16 @@ const char *arch_hypervisor(void)
 
 int arch_ser_supported(enum ser_op op, char *why, size_t len)
 {
-	if (op == SER_ISB)
+	switch (op) {
+	case SER_ISB:
 		return 1;
-	snprintf(why, len, "x86 instruction, not on arm64");
-	return 0;
+	case SER_FENCE_I:
+		snprintf(why, len, "riscv64 instruction, not on arm64");
+		return 0;
+	default:
+		snprintf(why, len, "x86 instruction, not on arm64");
+		return 0;
+	}
 }
 
 void arch_ser_loop(enum ser_op op, long iters)

@@ -57,8 +57,11 @@ int arch_ser_supported(enum ser_op op, char *why, size_t len)
 		snprintf(why, len,
 			 "this CPU has no SERIALIZE (CPUID.(EAX=7,ECX=0):EDX[14] = 0)");
 		return 0;
-	default:
+	case SER_ISB:
 		snprintf(why, len, "not an x86_64 instruction (arm64 only)");
+		return 0;
+	default:
+		snprintf(why, len, "not an x86_64 instruction (riscv64 only)");
 		return 0;
 	}
 }

@@ -201,7 +201,18 @@ void arch_cpu_relax(void);
 /* Hypervisor signature (x86 CPUID 0x40000000), or NULL. */
 const char *arch_hypervisor(void);
 
-enum ser_op { SER_CPUID, SER_SERIALIZE, SER_IRET, SER_ISB, SER_NR };
+/*
+ * The serializing instructions, one per row of serialize.c's
+ * serialize_cases and labels: add an instruction to all three.
+ */
+enum ser_op {
+	SER_CPUID,
+	SER_SERIALIZE,
+	SER_IRET,
+	SER_ISB,
+	SER_FENCE_I,
+	SER_NR
+};
 /* 1 if this CPU can run @op; else 0 with the reason in @why. */
 int arch_ser_supported(enum ser_op op, char *why, size_t len);
 void arch_ser_loop(enum ser_op op, long iters);

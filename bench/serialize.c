@@ -15,6 +15,7 @@ const struct bench_case serialize_cases[] = {
 	{ "serialize", "x86 SERIALIZE, where CPUID.7.0:EDX[14] says it exists" },
 	{ "iret", "x86_64 IRET-to-self, as the kernel's sync_core() without SERIALIZE" },
 	{ "isb", "arm64 ISB (context synchronization)" },
+	{ "fence-i", "riscv64 FENCE.I (instruction-fetch fence, this hart only)" },
 	{ NULL, NULL },
 };
 
@@ -24,7 +25,12 @@ static const char *const labels[SER_NR] = {
 	[SER_SERIALIZE] = "SERIALIZE",
 	[SER_IRET] = "IRET-to-self",
 	[SER_ISB] = "ISB",
+	[SER_FENCE_I] = "FENCE.I",
 };
+
+/* The loop row, one per op, and the terminator. */
+_Static_assert(ARRAY_SIZE(serialize_cases) == SER_NR + 2,
+	       "serialize_cases and enum ser_op disagree");
 
 static int loop_empty(struct row *r, void *arg, long iters, uint64_t *ns)
 {

@@ -25,7 +25,7 @@ const struct bench bench_table[] = {
 	  lazy_cases, bench_lazy },
 	{ "membarrier", "membarrier latency per command against spinning threads; mprotect and madvise tricks; registration",
 	  membarrier_cases, bench_membarrier },
-	{ "serialize", "core serialization from user space: CPUID, SERIALIZE, IRET-to-self, ISB",
+	{ "serialize", "core serialization from user space: CPUID, SERIALIZE, IRET-to-self, ISB, FENCE.I",
 	  serialize_cases, bench_serialize },
 	{ NULL, NULL, NULL, NULL },
 };
