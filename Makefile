@@ -78,14 +78,12 @@ host-tests: deps-host
 	done
 
 # make check runs the series' hygiene without the per-patch bisect and with
-# the builds that matter most (arm64 compiles the series for its guest,
-# with the checker on top; the nofeat build is the nofeat guest's kernel);
-# make check-full (FULL=1) runs every check and every build. The checker's
-# own patches (kernel-patches/debug/) are held to the same checkpatch rule;
-# x86_64 and arm64 build them for the guests, and check-full builds them
-# for riscv64 too (a cross build that need not gate every landing).
-QUICK_BUILDS := x86_64:default x86_64:nofeat riscv64:default um:default
-CHECKER_CONFIG := $(CURDIR)/kernel-patches/debug/checker.config
+# the builds that matter most (arm64 and riscv64 compile the series for
+# their guests, with the checker on top; the nofeat build is the nofeat
+# guest's kernel); make check-full (FULL=1) runs every check and every
+# build. The checker's own patches (kernel-patches/debug/) are held to the
+# same checkpatch rule; the guests build them on every arch they boot.
+QUICK_BUILDS := x86_64:default x86_64:nofeat um:default
 series-tests: deps
 	@CHECK_BUILDS="$(if $(FULL),,$(QUICK_BUILDS))" kernel-patches/check.sh \
 		$(if $(FULL),,--only apply,checkpatch,builds,sparse) || \
@@ -97,11 +95,6 @@ series-tests: deps
 		--name perf --only apply,checkpatch || $(call broke,perf-check)
 	@[ -z "$(FULL)" ] || $(TAP) perf-bench-build --timeout 2400 -- \
 		bench/tests/perf-build.sh || $(call broke,perf-build)
-	@[ -z "$(FULL)" ] || KBUILD_EXTRA_CONFIGS=$(CHECKER_CONFIG) \
-		CHECK_BUILDS=riscv64:default \
-		kernel-patches/check.sh --series kernel-patches/series \
-		--series kernel-patches/debug/series --name debug-riscv64 \
-		--only builds || $(call broke,debug-riscv64)
 
 vm-tests: deps
 	@[ ! -x scripts/vm/check-vm.sh ] || scripts/vm/check-vm.sh $(if $(FULL),--full) \

@@ -325,6 +325,7 @@ static int run_mm_switch(void)
 
 /* ---- return: returns to user mode that serialize by themselves ------- */
 
+#if defined(__x86_64__) || defined(__aarch64__)
 static int run_return(void)
 {
 	FILE *f = fopen("/proc/cpuinfo", "r");
@@ -351,6 +352,7 @@ static int run_return(void)
 	}
 	return 0;
 }
+#endif
 
 /* ---- g1 and between: a kernel thread on the lazy CPU (debugfs g1) ---- */
 
