@@ -28,13 +28,13 @@
 #                    the results are stored, as "make check" wants)
 #
 # Without --arch/--variant/--kernels: the baseline and the patched kernel on
-# x86_64, the patched kernel on arm64 (default variant), the patched x86_64
-# kernel once more with pti=on (every return to user mode writes CR3), plus
-# its "nofeat" variant
-# (no membarrier, no rseq) on x86_64, where every test must SKIP, and the
-# oracle pass on the x86_64 baseline and patched kernels and the arm64
-# patched one (its quick cases; all of them with --full, and the arm64
-# baseline too).
+# x86_64, the patched kernel on arm64 and riscv64 (default variant), the
+# patched x86_64 kernel once more with pti=on (every return to user mode
+# writes CR3), plus its "nofeat" variant (no membarrier, no rseq) on
+# x86_64, where every test must SKIP, and the oracle pass on the x86_64
+# baseline and patched kernels and the arm64 patched one (its quick cases).
+# --full adds every oracle case, the arm64 baseline (default and oracle),
+# the riscv64 baseline and the debug kernels.
 #
 # Both kernels carry the SYNC_CORE checker and its G1 test unless
 # --no-checker: every guest test then runs under the checker, and mbcheck
@@ -85,6 +85,7 @@ if [ -z "$arches$variants$kernels" ]; then
 	matrix="baseline x86_64 default
 patched x86_64 default
 patched arm64 default
+patched riscv64 default
 patched x86_64 pti
 patched x86_64 nofeat
 baseline x86_64 oracle
@@ -92,6 +93,7 @@ patched x86_64 oracle
 patched arm64 oracle"
 	[ $full = 0 ] || matrix="$matrix
 baseline arm64 default
+baseline riscv64 default
 baseline arm64 oracle
 patched x86_64 debug
 patched arm64 debug"
