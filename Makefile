@@ -101,12 +101,14 @@ vm-tests: deps
 		$(if $(ARCH),--arch $(ARCH)) $(if $(VARIANT),--variant $(VARIANT)) \
 		$(if $(KERNELS),--kernels $(KERNELS)) || $(call broke,check-vm)
 
-# The mutants that make check runs: the quick ones, on x86_64; all of them
-# with FULL=1, on both arches, by the checker and the oracle, with pti=on,
-# and the oracle's virtual mutants.
+# The mutants that make check runs: the quick ones, on x86_64 and riscv64;
+# all of them with FULL=1, on every arch, by the checker and (x86_64,
+# arm64) the oracle, with pti=on, and the oracle's virtual mutants.
 mutant-tests: deps
 	@scripts/vm/mutants.sh $(if $(FULL),--oracle,--arch x86_64 --quick) || \
 		$(call broke,mutants)
+	@[ -n "$(FULL)" ] || scripts/vm/mutants.sh --arch riscv64 --quick || \
+		$(call broke,mutants-riscv64)
 	@[ -z "$(FULL)" ] || scripts/vm/mutants.sh --pti || $(call broke,mutants-pti)
 	@[ -z "$(FULL)" ] || scripts/vm/oracle.sh virtual || \
 		$(call broke,oracle-virtual)
