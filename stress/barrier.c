@@ -13,6 +13,30 @@
 
 static void *tlb_page;
 
+/*
+ * liburcu-memb's constructor registers for PRIVATE_EXPEDITED when QUERY
+ * offers it, and aborts ("Unrecoverable error") when the registration
+ * fails, e.g. refused by a seccomp filter: before main(), with no word of
+ * why. Do the same first, from the executable's preinit array, which runs
+ * before any shared object's constructor, and SKIP with the reason.
+ */
+static void urcu_probe(int argc, char **argv, char **envp)
+{
+	int q = sys_membarrier(MEMBARRIER_CMD_QUERY, 0, 0);
+
+	(void)argc;
+	(void)argv;
+	(void)envp;
+	if (q < 0 || !(q & MEMBARRIER_CMD_PRIVATE_EXPEDITED))
+		return;		/* liburcu falls back, and so do the checks */
+	if (sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0))
+		skip("membarrier registration for PRIVATE_EXPEDITED (liburcu's) failed: %s",
+		     strerror(errno));
+}
+
+__attribute__((section(".preinit_array"), used))
+static void (*const urcu_probe_entry)(int, char **, char **) = urcu_probe;
+
 void barrier_check_kernel(enum mode mode)
 {
 	int q, need = 0, reg = 0;

@@ -251,7 +251,7 @@ void *executor_main(void *arg)
 	stack_t ss;
 
 	self = e;
-	e->tid = gettid();
+	__atomic_store_n(&e->tid, gettid(), __ATOMIC_RELAXED);
 	snprintf(name, sizeof(name), "ssc-exec-%u", e->idx);
 	pthread_setname_np(pthread_self(), name);
 	ss.ss_sp = e->altstack;
@@ -261,6 +261,17 @@ void *executor_main(void *arg)
 		die("sigaltstack: %s", strerror(errno));
 	e->cpu_source = probe_cpu_source();
 	urcu_memb_register_thread();
+
+	/*
+	 * Start together: executors spinning while the rest are created
+	 * would slow their creation down, and count work done before the
+	 * phase's clock started.
+	 */
+	while (!__atomic_load_n(&s->go, __ATOMIC_ACQUIRE) && !stress_stopped(s)) {
+		struct timespec ts = { .tv_nsec = 100000000L };
+
+		sys_futex(&s->go, FUTEX_WAIT_PRIVATE, 0, &ts);
+	}
 
 	while (!stress_stopped(s)) {
 		uint64_t p;
@@ -331,6 +342,8 @@ void *fork_main(void *arg)
 			_exit(0);
 		}
 		if (pid < 0) {
+			__atomic_store_n(&s->fork_errno, errno, __ATOMIC_RELAXED);
+			__atomic_add_fetch(&s->fork_errors, 1, __ATOMIC_RELAXED);
 			sleep_ns(1000000L);
 			continue;
 		}

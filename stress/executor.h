@@ -44,7 +44,6 @@ struct executor {
 	enum pattern pattern;
 	pid_t tid;
 	pthread_t thread;
-	bool started;
 	uint64_t executions;		/* owner stores, others load: atomics */
 	uint64_t violations;
 	uint64_t stale;

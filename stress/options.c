@@ -66,8 +66,8 @@ static const char usage_text[] =
 "      --json FILE        write the results as JSON to FILE\n"
 "      --watchdog SECS    fail when a thread makes no progress for SECS\n"
 "                         (default 20, 0 disables)\n"
-"      --compare-raw      first run a raw membarrier phase with the same\n"
-"                         threads, then report verified/raw rounds per second\n"
+"      --compare-raw      alternate 10 ms windows of raw membarrier calls with\n"
+"                         verified rounds, same threads; report verified/raw\n"
 "      --inject FAULT     test only: publish-early, stall or sigill\n"
 "                         (comma-separated list)\n"
 "  -q, --quiet            print only the result line\n"
@@ -128,14 +128,15 @@ static const char *option_name(int val)
 	return buf;
 }
 
+/* Decimal digits only: no sign, no space, no octal "010", no hex. */
 static bool parse_u64(const char *s, uint64_t *v)
 {
 	char *end;
 
-	if (!*s || *s == '-' || *s == '+')
+	if (*s < '0' || *s > '9')
 		return false;
 	errno = 0;
-	*v = strtoull(s, &end, 0);
+	*v = strtoull(s, &end, 10);
 	return !errno && !*end;
 }
 
@@ -158,12 +159,51 @@ static double parse_seconds_opt(int opt, const char *arg, bool zero_ok)
 
 	errno = 0;
 	v = strtod(arg, &end);
-	if (!*arg || *end || errno || !isfinite(v) || v < 0 ||
-	    (!zero_ok && v == 0) || v > 1e6)
-		usage_error("invalid %s '%s' (expected %s number of seconds)",
+	if (!((*arg >= '0' && *arg <= '9') || *arg == '.') || *end || errno ||
+	    !isfinite(v) || (!zero_ok && v == 0) || v > 1e6)
+		usage_error("invalid %s '%s' (expected %s number of seconds, at most 1000000)",
 			    option_name(opt), arg,
 			    zero_ok ? "a non-negative" : "a positive");
 	return v;
+}
+
+/*
+ * getopt_long() refused @arg: say why. A long option may be given a value
+ * it does not take, or be an ambiguous prefix; only a short option's
+ * error is in @opt.
+ */
+static void option_error(const char *arg, int opt)
+{
+	const struct option *o, *exact = NULL;
+	char list[256] = "";
+	size_t len, used = 0;
+	int matches = 0;
+
+	if (strncmp(arg, "--", 2)) {
+		if (opt > 0 && opt < 256)
+			usage_error("unknown option '-%c'", opt);
+		usage_error("unknown option '%s'", arg);
+	}
+	arg += 2;
+	len = strcspn(arg, "=");
+	for (o = long_options; o->name; o++) {
+		if (strncmp(o->name, arg, len))
+			continue;
+		if (strlen(o->name) == len)
+			exact = o;
+		used += snprintf(list + used, sizeof(list) - used, "%s--%s",
+				 matches++ ? ", " : "", o->name);
+		if (used >= sizeof(list))
+			used = sizeof(list) - 1;
+	}
+	if (exact && arg[len] == '=' && exact->has_arg == no_argument)
+		usage_error("option '--%s' takes no value", exact->name);
+	if (!exact && matches > 1)
+		usage_error("ambiguous option '--%.*s' (%s)", (int)len, arg,
+			    list);
+	if (matches == 1 && arg[len] == '=')
+		usage_error("option '%s' takes no value", list);
+	usage_error("unknown option '--%.*s'", (int)len, arg);
 }
 
 static int lookup(const char *const *names, int n, const char *s)
@@ -336,9 +376,7 @@ void parse_options(int argc, char **argv, struct options *o)
 				    argv[optind - 1]);
 			break;
 		default:
-			if (optopt && optopt < 256)
-				usage_error("unknown option '-%c'", optopt);
-			usage_error("unknown option '%s'", argv[optind - 1]);
+			option_error(argv[optind - 1], optopt);
 		}
 	}
 	if (optind < argc)
@@ -347,5 +385,11 @@ void parse_options(int argc, char **argv, struct options *o)
 		o->duration = 0;
 	if (o->compare_raw && o->mode == MODE_RAW)
 		usage_error("--compare-raw needs a verifying --mode, not raw");
+	/* Refused rather than ignored: the run would promise what it skips. */
+	if (o->mode == MODE_RAW &&
+	    (o->inject & (INJECT_PUBLISH_EARLY | INJECT_SIGILL)))
+		usage_error("--inject publish-early and sigill need a mode that publishes code, not raw");
+	if ((o->inject & INJECT_STALL) && o->watchdog <= 0)
+		usage_error("--inject stall needs the watchdog (not --watchdog 0)");
 }
 

@@ -105,7 +105,8 @@ void print_phase(const struct stress *s, const struct phase_result *r)
 	unsigned int i;
 	int c;
 
-	printf("phase %s: %.2f s\n", mode_names[r->mode], r->elapsed);
+	printf("phase %s: %.2f s (%u executors started in %.3f s)\n",
+	       mode_names[r->mode], r->elapsed, s->opt.threads, r->startup_s);
 	printf("  rounds:          %llu (%.1f/s)\n",
 	       (unsigned long long)r->rounds, rate(r->rounds, r->elapsed));
 	printf("  executions:      %llu (%.1f/s)\n",
@@ -131,8 +132,12 @@ void print_phase(const struct stress *s, const struct phase_result *r)
 		printf("  grace periods:   %llu (writer waited for free slots %llu times)\n",
 		       (unsigned long long)r->grace_periods,
 		       (unsigned long long)r->writer_waits);
-	if (r->forks)
-		printf("  forks:           %llu\n", (unsigned long long)r->forks);
+	if (r->forks || r->fork_errors)
+		printf("  forks:           %llu (%llu failed%s%s)\n",
+		       (unsigned long long)r->forks,
+		       (unsigned long long)r->fork_errors,
+		       r->fork_errors ? ", last: " : "",
+		       r->fork_errors ? strerror(r->fork_errno) : "");
 	printf("  cpu attribution: %s\n", cpu_source_names[r->cpu_source]);
 	for (c = 0; c < s->nr_cpus; c++)
 		if (r->cpu_counts[c])
@@ -205,8 +210,8 @@ static void json_phase(const struct stress *s, FILE *f,
 	bool first = true;
 	int c;
 
-	fprintf(f, "{\"mode\": \"%s\", \"elapsed_s\": %.3f, ",
-		mode_names[r->mode], r->elapsed);
+	fprintf(f, "{\"mode\": \"%s\", \"elapsed_s\": %.3f, \"startup_s\": %.3f, ",
+		mode_names[r->mode], r->elapsed, r->startup_s);
 	fprintf(f, "\"rounds\": %llu, \"rounds_per_s\": %.1f, ",
 		(unsigned long long)r->rounds, rate(r->rounds, r->elapsed));
 	fprintf(f, "\"executions\": %llu, \"violations\": %llu, ",
@@ -219,6 +224,8 @@ static void json_phase(const struct stress *s, FILE *f,
 		(unsigned long long)r->grace_periods,
 		(unsigned long long)r->writer_waits,
 		(unsigned long long)r->forks);
+	fprintf(f, "\"fork_errors\": %llu, ",
+		(unsigned long long)r->fork_errors);
 	fprintf(f, "\"membarrier\": {\"used\": %s, \"calls\": %llu, \"p50_ns\": %llu, \"p99_ns\": %llu, \"max_ns\": %llu}, ",
 		uses_barrier(r->mode) ? "true" : "false",
 		(unsigned long long)r->barrier_calls,
@@ -328,7 +335,7 @@ void print_compare_raw(const struct stress *s, const struct phase_result *r)
 
 void print_result(const struct phase_result *r, int exit_code)
 {
-	if (exit_code == EXIT_SKIP)
+	if (exit_code == EXIT_SKIP && r->misfetches)
 		printf("SKIP: %llu executions ran stale code after their CPU synchronized itself with the new code in memory: instruction fetch here does not follow the architecture (an emulator's translation cache), so the run says nothing about the kernel\n",
 		       (unsigned long long)r->misfetches);
 	if (r->interrupted)

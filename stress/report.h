@@ -28,6 +28,9 @@ struct phase_result {
 	uint64_t grace_periods;
 	uint64_t writer_waits;
 	uint64_t forks;
+	uint64_t fork_errors;
+	int fork_errno;
+	double startup_s;			/* creating the executors */
 	uint64_t barrier_calls;
 	uint64_t lat_p50, lat_p99, lat_max;	/* ns */
 	uint64_t raw_calls;			/* --compare-raw */

@@ -70,12 +70,14 @@ static void check_watchdog(struct stress *s, struct phase_result *res,
 		if (i < n)
 			snprintf(res->watchdog_msg, sizeof(res->watchdog_msg),
 				 "watchdog: executor %u (tid %d) made no progress for %.1f s (after %llu executions)",
-				 i, s->ex[i].tid, (now - last_change[i]) / 1e9,
+				 i, __atomic_load_n(&s->ex[i].tid, __ATOMIC_RELAXED),
+				 (now - last_change[i]) / 1e9,
 				 (unsigned long long)c);
 		else
 			snprintf(res->watchdog_msg, sizeof(res->watchdog_msg),
 				 "watchdog: writer (tid %d) made no progress for %.1f s (after %llu rounds)",
-				 s->writer_tid, (now - last_change[i]) / 1e9,
+				 __atomic_load_n(&s->writer_tid, __ATOMIC_RELAXED),
+				 (now - last_change[i]) / 1e9,
 				 (unsigned long long)c);
 		res->watchdog_fired = true;
 		return;
@@ -86,7 +88,7 @@ static void run_phase(struct stress *s, enum mode mode,
 		      struct phase_result *res)
 {
 	unsigned int i, n = s->opt.threads;
-	uint64_t start, now, end, deadline, next_progress;
+	uint64_t start, now, prev, end, deadline, next_progress;
 	uint64_t *last_count, *last_change;
 	pthread_t writer, forker;
 	bool forking = s->opt.pattern == PAT_FORK ||
@@ -100,11 +102,14 @@ static void run_phase(struct stress *s, enum mode mode,
 	res->mode = mode;
 	s->mode = mode;
 	s->stop = 0;
+	s->go = 0;
 	s->rounds = 0;
 	s->grace_periods = 0;
 	s->writer_waits = 0;
 	s->raw_calls = s->raw_ns = s->verified_ns = 0;
 	s->forks = 0;
+	s->fork_errors = 0;
+	s->fork_errno = 0;
 	latency_reset(&s->lat);
 	s->writer_exited = 0;
 	s->fork_exited = 0;
@@ -119,6 +124,7 @@ static void run_phase(struct stress *s, enum mode mode,
 		die("out of memory");
 	memset(s->ex, 0, sizeof(*s->ex) * n);
 
+	start = now_ns();
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
 	if (s->opt.cpus_set)
@@ -139,11 +145,19 @@ static void run_phase(struct stress *s, enum mode mode,
 		err = pthread_create(&e->thread, &attr, executor_main, e);
 		if (err)
 			die("cannot create executor %u: %s", i, strerror(err));
-		e->started = true;
 	}
 	pthread_attr_destroy(&attr);
+	res->startup_s = (now_ns() - start) / 1e9;
+	if (s->opt.watchdog > 0 && res->startup_s > s->opt.watchdog) {
+		res->watchdog_fired = true;
+		snprintf(res->watchdog_msg, sizeof(res->watchdog_msg),
+			 "watchdog: starting %u executors took %.1f s",
+			 n, res->startup_s);
+	}
 
 	start = now_ns();
+	__atomic_store_n(&s->go, 1, __ATOMIC_RELEASE);
+	sys_futex(&s->go, FUTEX_WAKE_PRIVATE, INT_MAX, NULL);
 	err = pthread_create(&writer, NULL, writer_main, s);
 	if (err)
 		die("cannot create the writer: %s", strerror(err));
@@ -158,9 +172,18 @@ static void run_phase(struct stress *s, enum mode mode,
 	end = s->opt.duration > 0 ? start + (uint64_t)(s->opt.duration * 1e9) :
 				   UINT64_MAX;
 	next_progress = start + 1000000000ull;
+	prev = start;
 	for (;;) {
 		sleep_ns(20000000L);
 		now = now_ns();
+		/*
+		 * Time this loop did not run (the process was stopped, or the
+		 * machine starved it) is nobody's lack of progress.
+		 */
+		if (now - prev > 500000000ull)
+			for (i = 0; i <= n; i++)
+				last_change[i] = now;
+		prev = now;
 		if (now >= end ||
 		    __atomic_load_n(&s->writer_exited, __ATOMIC_ACQUIRE))
 			break;
@@ -225,6 +248,8 @@ static void run_phase(struct stress *s, enum mode mode,
 	res->raw_s = s->raw_ns / 1e9;
 	res->verified_s = s->verified_ns / 1e9;
 	res->forks = s->forks;
+	res->fork_errors = s->fork_errors;
+	res->fork_errno = s->fork_errno;
 	res->barrier_calls = s->lat.calls;
 	res->lat_max = s->lat.max;
 	latency_percentiles(&s->lat, &res->lat_p50, &res->lat_p99);
@@ -250,7 +275,6 @@ static void run_phase(struct stress *s, enum mode mode,
 	free(last_count);
 	free(last_change);
 }
-
 
 static void free_executors(struct stress *s)
 {
@@ -312,6 +336,35 @@ static void install_stop_signals(void)
 		sigaction(signals[i], &sa, NULL);
 }
 
+/*
+ * A run that checked nothing is not a pass: no verified round is a
+ * failure; a fork pattern whose every fork() failed did not run, which
+ * the environment is to blame for (a process limit).
+ */
+static int judge_work(const struct stress *s, const struct phase_result *r,
+		      int exit_code)
+{
+	bool forking = s->opt.pattern == PAT_FORK ||
+		       s->opt.pattern == PAT_MIXED;
+
+	if (exit_code != EXIT_OK || r->interrupted)
+		return exit_code;
+	if (!r->rounds) {
+		printf("FAIL: no round was verified in %.2f s: nothing was checked\n",
+		       r->elapsed);
+		fprintf(stderr, PROG ": no round was verified in %.2f s\n",
+			r->elapsed);
+		return EXIT_VIOLATION;
+	}
+	if (forking && !r->forks && r->fork_errors) {
+		printf("SKIP: every fork() failed (%llu times, last: %s): --pattern %s did not run\n",
+		       (unsigned long long)r->fork_errors,
+		       strerror(r->fork_errno), pattern_names[s->opt.pattern]);
+		return EXIT_SKIP;
+	}
+	return exit_code;
+}
+
 int main(int argc, char **argv)
 {
 	static struct stress stress;
@@ -353,6 +406,7 @@ int main(int argc, char **argv)
 		printf("%s\n", res.watchdog_msg);
 		exit_code = EXIT_VIOLATION;
 	}
+	exit_code = judge_work(s, &res, exit_code);
 	/* The shell's convention, after everything measured is written. */
 	if (res.interrupted && exit_code != EXIT_VIOLATION)
 		exit_code = 128 + res.interrupted;

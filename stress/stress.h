@@ -28,6 +28,7 @@ struct stress {
 
 	/* Writer to executors. */
 	int stop;
+	uint32_t go;			/* futex word: executors start at 1 */
 	uint64_t pub;			/* slot << 32 | generation */
 	uint32_t pub_seq;		/* futex word, bumped per publication */
 	int waiters;
@@ -37,6 +38,8 @@ struct stress {
 	uint64_t rounds;
 	uint64_t grace_periods;
 	uint64_t forks;
+	uint64_t fork_errors;
+	int fork_errno;			/* of the last failed fork() */
 	uint64_t writer_waits;
 	uint64_t raw_calls, raw_ns, verified_ns;
 	struct latency lat;

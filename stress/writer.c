@@ -164,7 +164,7 @@ void *writer_main(void *arg)
 	pthread_t reclaimer_thread;
 	int err;
 
-	s->writer_tid = gettid();
+	__atomic_store_n(&s->writer_tid, gettid(), __ATOMIC_RELAXED);
 	pthread_setname_np(pthread_self(), "ssc-writer");
 	free_list = calloc(nslots, sizeof(*free_list));
 	retired = calloc(nslots, sizeof(*retired));

@@ -2,15 +2,18 @@
 /*
  * deny-membarrier: run a command with membarrier(2) failing with a given
  * errno (seccomp filter), to test how stress-syncore handles a kernel
- * without CONFIG_MEMBARRIER (ENOSYS) or a sandbox that denies it (EPERM).
+ * without CONFIG_MEMBARRIER (ENOSYS) or a sandbox that denies it (EPERM);
+ * with --cmd N, only membarrier command N fails (a sandbox that refuses
+ * one registration).
  *
- * Usage: deny-membarrier ENOSYS|EPERM COMMAND [ARG]...
+ * Usage: deny-membarrier ENOSYS|EPERM [--cmd N] COMMAND [ARG]...
  */
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -18,19 +21,29 @@
 
 int main(int argc, char **argv)
 {
-	unsigned int err;
+	unsigned int err, cmd = 0;
+	int first = 2, only = 0;
 
 	if (argc < 3 || (strcmp(argv[1], "ENOSYS") && strcmp(argv[1], "EPERM"))) {
-		fprintf(stderr, "usage: %s ENOSYS|EPERM COMMAND [ARG]...\n",
+		fprintf(stderr, "usage: %s ENOSYS|EPERM [--cmd N] COMMAND [ARG]...\n",
 			argv[0]);
 		return 2;
 	}
 	err = strcmp(argv[1], "ENOSYS") ? EPERM : ENOSYS;
+	if (!strcmp(argv[2], "--cmd") && argc > 4) {
+		cmd = strtoul(argv[3], NULL, 0);
+		only = 1;
+		first = 4;
+	}
 
+	/* membarrier fails; with --cmd, only when its first argument is N. */
 	struct sock_filter filter[] = {
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 			 offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_membarrier, 0, 1),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_membarrier, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, args[0])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, cmd, 0, only),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | err),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
@@ -44,7 +57,7 @@ int main(int argc, char **argv)
 		perror("seccomp");
 		return 1;
 	}
-	execvp(argv[2], argv + 2);
-	perror(argv[2]);
+	execvp(argv[first], argv + first);
+	perror(argv[first]);
 	return 127;
 }

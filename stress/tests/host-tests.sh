@@ -44,8 +44,8 @@ run()
 
 modes="sync-core consumer-fence private-expedited mprotect none raw"
 patterns="busy sleepy migrate fork mixed"
-bad_options=11
-ktap_header $((6 + 5 + 4 + bad_options + 10 + 3 + 2 + 4))
+bad_options=17
+ktap_header $((6 + 5 + 4 + bad_options + 11 + 3 + 2 + 5 + 4))
 
 for m in $modes; do
 	run "mode $m: 1 s, 4 executors, no violation" 0 \
@@ -102,6 +102,16 @@ bad "unknown option --bogus" "unknown option '--bogus'" --bogus
 bad "missing argument to --mode" "option '--mode' requires an argument" \
 	--mode
 bad "--slots 1" "invalid --slots '1'" --slots 1
+# Each message says what is wrong, not something nearby.
+bad "--quiet=1" "option '--quiet' takes no value" --quiet=1
+bad "--ver (ambiguous)" "ambiguous option '--ver' (--verbose, --version)" --ver
+bad "--seed ' -1'" "invalid --seed ' -1'" --seed ' -1'
+bad "-d 1e7 (over the cap)" "at most 1000000" -d 1e7
+# Requests the run cannot honour are refused, not ignored.
+bad "--mode raw --inject publish-early" "need a mode that publishes code" \
+	--mode raw --inject publish-early
+bad "--inject stall --watchdog 0" "stall needs the watchdog" \
+	--inject stall --watchdog 0
 
 name="-t 64 on $(nproc) CPUs: 2 s, no violation"
 run "$name" 0 -t 64 -d 2 && ktap_ok "$name"
@@ -115,6 +125,12 @@ fi
 name="--cpus 0 --pattern migrate: runs on CPU 0 only"
 if run "$name" 0 -t 4 -d 1 --cpus 0 --pattern migrate; then
 	! grep -q '^  cpu [1-9]' "$out"
+	ktap_result "$name" $?
+fi
+
+name="-t 010 is ten executors (decimal, not octal)"
+if run "$name" 0 -t 010 -d 0.5; then
+	grep -q '^stress-syncore .*, 10 executors on' "$out"
 	ktap_result "$name" $?
 fi
 
@@ -140,6 +156,72 @@ if run "$name" 1 -t 4 -d 30 --watchdog 1 --inject stall; then
 fi
 name="watchdog: no false positive with sleepy executors"
 run "$name" 0 -q -t 16 -d 3 --watchdog 1 --pattern sleepy && ktap_ok "$name"
+# Time the whole process was stopped is no thread's lack of progress.
+name="watchdog: SIGSTOP for 2 s, SIGCONT: no false positive"
+"$bin" -q -t 4 -d 4 --watchdog 1 >"$out" 2>&1 &
+pid=$!
+sleep 1
+kill -STOP "$pid"
+sleep 2
+kill -CONT "$pid"
+wait "$pid"
+rc=$?
+grep -E '^(watchdog|result)' "$out" | sed 's/^/# /'
+[ "$rc" -eq 0 ] && grep -q '^result: PASS' "$out"
+ktap_result "$name" $?
+
+# A run that verified nothing is not a pass: many executors on few CPUs
+# for a short time may verify no round, and must then say so and fail.
+name="-t 256 -d 0.2: a PASS has verified rounds, else FAIL"
+"$bin" -t 256 -d 0.2 >"$out" 2>&1
+rc=$?
+grep -E '^(phase|result|FAIL)' "$out" | sed 's/^/# /'
+if grep -q '^result: PASS: 0 rounds' "$out"; then
+	ktap_not_ok "$name"
+elif [ "$rc" -eq 0 ]; then
+	grep -q '^result: PASS: [1-9]' "$out"
+	ktap_result "$name" $?
+else
+	[ "$rc" -eq 1 ] && grep -q '^FAIL: no round was verified' "$out"
+	ktap_result "$name" $?
+fi
+name="-t 1024: the executors start in seconds, behind a barrier"
+"$bin" -t 1024 -d 0.5 --watchdog 20 >"$out" 2>&1
+rc=$?
+grep -E '^(phase|result|watchdog)' "$out" | sed 's/^/# /'
+[ "$rc" -le 1 ] && ! grep -q '^watchdog: starting' "$out" &&
+	grep -qE '^phase .*\(1024 executors started in [0-9.]+ s\)' "$out"
+ktap_result "$name" $?
+
+# --pattern fork where every fork() fails (a process limit): SKIP, never
+# a PASS without forks. Which limit leaves the threads but no fork depends
+# on how many threads the run has: try a range, one must hit that case.
+name="--pattern fork, every fork() failing (RLIMIT_NPROC): SKIP"
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
+	ktap_skip "$name" "needs root and setpriv, to run as nobody under a process limit"
+else
+	cp "$bin" "$tmp/ss" && chmod 755 "$tmp" "$tmp/ss"
+	ok=0 hit=0
+	for n in 3 4 5 6 7 8 9; do
+		setpriv --reuid=65534 --regid=65534 --clear-groups \
+			prlimit --nproc=$n "$tmp/ss" -t 2 -d 0.5 --pattern fork \
+			>"$out" 2>&1
+		rc=$?
+		if grep -q '^result: PASS' "$out" &&
+		   ! grep -q '^  forks: *[1-9]' "$out"; then
+			ktap_diag "nproc $n: PASS without a fork"
+			ok=1
+		fi
+		if grep -q '^SKIP: every fork() failed' "$out"; then
+			[ "$rc" -eq 4 ] || ok=1
+			hit=1
+			ktap_diag "nproc $n: $(grep '^SKIP' "$out")"
+		fi
+	done
+	[ $hit = 1 ] || ktap_diag "no limit left the threads but no fork"
+	[ $ok = 0 ] && [ $hit = 1 ]
+	ktap_result "$name" $?
+fi
 
 # A signal stops the run like its end of time: the summary and the JSON
 # are written, the run says it was interrupted, the exit status is 128+N.
@@ -216,14 +298,16 @@ if run "$name" 0 -q -t 4 -d 1 --compare-raw --json "$tmp/c.json"; then
 fi
 
 # No membarrier: SKIP (exit 4) with the reason, never a failure.
+# skip_case NAME "ERRNO [--cmd N]" REASON
 skip_case()
 {
-	local name=$1 errno=$2 reason=$3 rc
+	local name=$1 how=$2 reason=$3 rc
 	if [ -z "$deny" ]; then
 		ktap_skip "$name" "no deny-membarrier helper given"
 		return
 	fi
-	"$deny" "$errno" "$bin" -t 2 -d 1 >"$out" 2>&1
+	# shellcheck disable=SC2086
+	"$deny" $how "$bin" -t 2 -d 1 >"$out" 2>&1
 	rc=$?
 	grep '^SKIP' "$out" | sed 's/^/# /'
 	[ "$rc" -eq 4 ] && grep -q "^SKIP: .*$reason" "$out"
@@ -232,6 +316,10 @@ skip_case()
 skip_case "membarrier ENOSYS (CONFIG_MEMBARRIER=n): SKIP, exit 4" ENOSYS \
 	"not implemented"
 skip_case "membarrier EPERM (seccomp): SKIP, exit 4" EPERM "denied"
+# liburcu registers for PRIVATE_EXPEDITED (16) before main() and aborts
+# when that alone is refused.
+skip_case "REGISTER_PRIVATE_EXPEDITED refused: SKIP, exit 4, not liburcu's abort" \
+	"EPERM --cmd 16" "registration for PRIVATE_EXPEDITED (liburcu's) failed"
 
 # The guest scripts, as installed, turn that SKIP into KTAP skips.
 name="guest scripts: no membarrier gives SKIP lines and exit 4"

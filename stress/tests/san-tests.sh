@@ -13,7 +13,7 @@ shift
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 out=$tmp/out
-cases=4
+cases=5
 ktap_header $((cases + 1))
 
 if ! "$@" SAN="$san" >"$tmp/build.log" 2>&1; then
@@ -71,4 +71,7 @@ run "mixed (sleepy, migrate, fork), 6 executors, 1 s" 0 -q -t 6 -d 1 \
 	--pattern mixed
 run "publish-early detected" 1 -q -t 4 -d 1 --inject publish-early
 run "sigill in JIT code caught" 1 -q -t 4 -d 1 --inject sigill
+# The watchdog reads what the executors and the writer write (their tids).
+run "stalled executor caught by the watchdog" 1 -q -t 4 -d 4 --watchdog 1 \
+	--inject stall
 ktap_finish
