@@ -45,7 +45,7 @@ run()
 modes="sync-core consumer-fence private-expedited mprotect none raw"
 patterns="busy sleepy migrate fork mixed"
 bad_options=17
-ktap_header $((6 + 5 + 4 + bad_options + 11 + 3 + 2 + 5 + 4))
+ktap_header $((6 + 5 + 4 + bad_options + 11 + 3 + 2 + 5 + 5))
 
 for m in $modes; do
 	run "mode $m: 1 s, 4 executors, no violation" 0 \
@@ -343,6 +343,35 @@ else
 	done
 	ktap_result "$name" $ok
 fi
+
+# One list of options: the long_options table in options.c. -h, the man
+# page and the manual describe each of them and no other; the README uses
+# none that does not exist.
+name="options: -h, the man page and the manual list exactly long_options[]"
+top=$here/../..
+want=$(sed -n 's/^\t{ "\([a-z-]*\)",.*/--\1/p' "$here/../options.c" | sort)
+ok=0
+for doc in help man rst readme; do
+	case $doc in
+	help) got=$("$bin" -h | grep -oE -- '--[a-z][a-z-]*' | sort -u) ;;
+	man) got=$(grep -E '^\.B[IR]? ' "$here/../stress-syncore.1" |
+		grep -oE '\\-\\-[a-z][a-z-]*' | sed 's/\\//g' | sort -u) ;;
+	rst) got=$(grep -oE '^``(-[a-z], )?--[a-z][a-z-]*' \
+		"$top/Documentation/stress-syncore.rst" |
+		grep -oE -- '--[a-z][a-z-]*' | sort -u) ;;
+	readme) got=$(grep 'stress-syncore ' "$top/README.md" |
+		grep -oE -- ' --[a-z][a-z-]*' | tr -d ' ' | sort -u) ;;
+	esac
+	extra=$(comm -13 <(echo "$want") <(echo "$got"))
+	missing=
+	[ $doc = readme ] || missing=$(comm -23 <(echo "$want") <(echo "$got"))
+	if [ -n "$extra$missing" ]; then
+		ktap_diag "$doc: missing:" $missing "; unknown:" $extra
+		ok=1
+	fi
+done
+[ -n "$want" ] || { ktap_diag "no options found in options.c"; ok=1; }
+ktap_result "$name" $ok
 
 name="-h prints usage and exits 0"
 if run "$name" 0 -h; then
