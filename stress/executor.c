@@ -185,13 +185,6 @@ static bool misfetch(struct executor *e, uint32_t slot, uint32_t gen)
 static void record(struct executor *e, uint32_t slot, uint32_t expected,
 		   uint32_t returned, int signo, int cpu, bool misfetched)
 {
-	struct exec_record *r = &e->ring[e->ring_pos++ % RING_SIZE];
-
-	r->slot = slot;
-	r->expected = expected;
-	r->returned = returned;
-	r->cpu = cpu;
-	r->signo = signo;
 	if (cpu >= 0 && cpu < e->s->nr_cpus)
 		e->cpu_counts[cpu]++;
 	else
@@ -208,7 +201,10 @@ static void record(struct executor *e, uint32_t slot, uint32_t expected,
 	else if (returned < expected)
 		e->stale++;
 	if (e->nviol < MAX_VIOL_RECORDS)
-		e->viol[e->nviol++] = *r;
+		e->viol[e->nviol++] = (struct exec_record){
+			.slot = slot, .expected = expected,
+			.returned = returned, .cpu = cpu, .signo = signo,
+		};
 }
 
 static void pin_to(int cpu)

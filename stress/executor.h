@@ -16,7 +16,6 @@
 #include "options.h"
 
 #define MAX_VIOL_RECORDS	8	/* kept per executor */
-#define RING_SIZE		16	/* last executions per executor */
 
 struct stress;
 
@@ -53,8 +52,6 @@ struct executor {
 	uint64_t *cpu_counts;		/* nr_cpus entries */
 	struct exec_record viol[MAX_VIOL_RECORDS];
 	unsigned int nviol;
-	struct exec_record ring[RING_SIZE];
-	unsigned int ring_pos;
 	uint64_t rng;
 	enum cpu_source cpu_source;
 	int exited;

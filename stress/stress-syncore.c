@@ -84,23 +84,19 @@ static void check_watchdog(struct stress *s, struct phase_result *res,
 	}
 }
 
-static void run_phase(struct stress *s, enum mode mode,
-		      struct phase_result *res)
-{
-	unsigned int i, n = s->opt.threads;
-	uint64_t start, now, prev, end, deadline, next_progress;
-	uint64_t *last_count, *last_change;
+/* What the steps of one phase share. */
+struct phase {
+	struct stress *s;
+	struct phase_result *res;
+	unsigned int n;			/* executors */
+	bool forking;
 	pthread_t writer, forker;
-	bool forking = s->opt.pattern == PAT_FORK ||
-		       s->opt.pattern == PAT_MIXED;
-	bool tty = isatty(STDERR_FILENO) && s->opt.verbose >= 0;
-	pthread_attr_t attr;
-	cpu_set_t set;
-	int err;
+	uint64_t start;			/* the phase's clock, once all exist */
+	uint64_t *last_count, *last_change;	/* n + 1: the writer last */
+};
 
-	memset(res, 0, sizeof(*res));
-	res->mode = mode;
-	s->mode = mode;
+static void reset_counters(struct stress *s)
+{
 	s->stop = 0;
 	s->go = 0;
 	s->rounds = 0;
@@ -116,15 +112,30 @@ static void run_phase(struct stress *s, enum mode mode,
 	s->inject_seen = 0;
 	jit_reset(&s->jit);
 	__atomic_store_n(&s->pub, 0, __ATOMIC_RELEASE);
+}
+
+/*
+ * Create the executors (waiting behind s->go), then release them and
+ * start the writer and the fork thread: the phase's clock starts then.
+ */
+static void phase_start(struct phase *ph)
+{
+	struct stress *s = ph->s;
+	struct phase_result *res = ph->res;
+	unsigned int i, n = ph->n;
+	pthread_attr_t attr;
+	uint64_t t0;
+	cpu_set_t set;
+	int err;
 
 	s->ex = aligned_alloc(128, sizeof(*s->ex) * n);
-	last_count = calloc(n + 1, sizeof(*last_count));
-	last_change = calloc(n + 1, sizeof(*last_change));
-	if (!s->ex || !last_count || !last_change)
+	ph->last_count = calloc(n + 1, sizeof(*ph->last_count));
+	ph->last_change = calloc(n + 1, sizeof(*ph->last_change));
+	if (!s->ex || !ph->last_count || !ph->last_change)
 		die("out of memory");
 	memset(s->ex, 0, sizeof(*s->ex) * n);
 
-	start = now_ns();
+	t0 = now_ns();
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 256 * 1024);
 	if (s->opt.cpus_set)
@@ -147,7 +158,7 @@ static void run_phase(struct stress *s, enum mode mode,
 			die("cannot create executor %u: %s", i, strerror(err));
 	}
 	pthread_attr_destroy(&attr);
-	res->startup_s = (now_ns() - start) / 1e9;
+	res->startup_s = (now_ns() - t0) / 1e9;
 	if (s->opt.watchdog > 0 && res->startup_s > s->opt.watchdog) {
 		res->watchdog_fired = true;
 		snprintf(res->watchdog_msg, sizeof(res->watchdog_msg),
@@ -155,25 +166,34 @@ static void run_phase(struct stress *s, enum mode mode,
 			 n, res->startup_s);
 	}
 
-	start = now_ns();
+	ph->start = now_ns();
 	__atomic_store_n(&s->go, 1, __ATOMIC_RELEASE);
 	sys_futex(&s->go, FUTEX_WAKE_PRIVATE, INT_MAX, NULL);
-	err = pthread_create(&writer, NULL, writer_main, s);
+	err = pthread_create(&ph->writer, NULL, writer_main, s);
 	if (err)
 		die("cannot create the writer: %s", strerror(err));
-	if (forking) {
-		err = pthread_create(&forker, NULL, fork_main, s);
+	if (ph->forking) {
+		err = pthread_create(&ph->forker, NULL, fork_main, s);
 		if (err)
 			die("cannot create the fork thread: %s", strerror(err));
 	}
 	for (i = 0; i <= n; i++)
-		last_change[i] = start;
+		ph->last_change[i] = ph->start;
+}
 
-	end = s->opt.duration > 0 ? start + (uint64_t)(s->opt.duration * 1e9) :
-				   UINT64_MAX;
-	next_progress = start + 1000000000ull;
-	prev = start;
-	for (;;) {
+/* Until the time is up, the writer is done, the watchdog or a signal. */
+static void phase_monitor(struct phase *ph)
+{
+	struct stress *s = ph->s;
+	struct phase_result *res = ph->res;
+	bool tty = isatty(STDERR_FILENO) && s->opt.verbose >= 0;
+	uint64_t now, prev = ph->start, next_progress, end;
+	unsigned int i, n = ph->n;
+
+	end = s->opt.duration > 0 ?
+	      ph->start + (uint64_t)(s->opt.duration * 1e9) : UINT64_MAX;
+	next_progress = ph->start + 1000000000ull;
+	while (!res->watchdog_fired) {
 		sleep_ns(20000000L);
 		now = now_ns();
 		/*
@@ -182,14 +202,12 @@ static void run_phase(struct stress *s, enum mode mode,
 		 */
 		if (now - prev > 500000000ull)
 			for (i = 0; i <= n; i++)
-				last_change[i] = now;
+				ph->last_change[i] = now;
 		prev = now;
 		if (now >= end ||
 		    __atomic_load_n(&s->writer_exited, __ATOMIC_ACQUIRE))
 			break;
-		check_watchdog(s, res, now, last_count, last_change);
-		if (res->watchdog_fired)
-			break;
+		check_watchdog(s, res, now, ph->last_count, ph->last_change);
 		if (interrupted) {
 			res->interrupted = interrupted;
 			break;
@@ -201,34 +219,43 @@ static void run_phase(struct stress *s, enum mode mode,
 				ex += __atomic_load_n(&s->ex[i].executions,
 						      __ATOMIC_RELAXED);
 			fprintf(stderr, "\r%s: %.0f s, %llu rounds, %llu executions ",
-				mode_names[mode], (now - start) / 1e9,
+				mode_names[s->mode], (now - ph->start) / 1e9,
 				(unsigned long long)__atomic_load_n(&s->rounds,
 							__ATOMIC_RELAXED),
 				(unsigned long long)ex);
 			next_progress += 1000000000ull;
 		}
 	}
+	if (tty)
+		fputc('\n', stderr);
+}
+
+/* Stop every thread; never hang: those that do not stop are reported. */
+static void phase_stop(struct phase *ph)
+{
+	struct stress *s = ph->s;
+	struct phase_result *res = ph->res;
+	uint64_t deadline;
+	unsigned int i;
+
 	__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
 	/* Wake sleepers now rather than at their timeout. */
 	__atomic_add_fetch(&s->pub_seq, 1, __ATOMIC_SEQ_CST);
 	sys_futex(&s->pub_seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL);
-	res->elapsed = (now_ns() - start) / 1e9;
-	if (tty)
-		fputc('\n', stderr);
+	res->elapsed = (now_ns() - ph->start) / 1e9;
 
-	/* Never hang: threads that do not stop are reported, not joined. */
 	deadline = now_ns() + 5000000000ull;
 	if (wait_exited(&s->writer_exited, deadline))
-		pthread_join(writer, NULL);
+		pthread_join(ph->writer, NULL);
 	else
 		res->stuck = true;
-	if (forking) {
+	if (ph->forking) {
 		if (wait_exited(&s->fork_exited, deadline))
-			pthread_join(forker, NULL);
+			pthread_join(ph->forker, NULL);
 		else
 			res->stuck = true;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < ph->n; i++) {
 		if (wait_exited(&s->ex[i].exited, deadline))
 			pthread_join(s->ex[i].thread, NULL);
 		else
@@ -240,6 +267,16 @@ static void run_phase(struct stress *s, enum mode mode,
 			 "watchdog: %s did not stop within 5 s",
 			 s->writer_exited ? "an executor" : "the writer");
 	}
+	free(ph->last_count);
+	free(ph->last_change);
+}
+
+/* The phase's counters, from the shared state and every executor. */
+static void phase_collect(struct phase *ph)
+{
+	struct stress *s = ph->s;
+	struct phase_result *res = ph->res;
+	unsigned int i;
 
 	res->rounds = s->rounds;
 	res->grace_periods = s->grace_periods;
@@ -257,7 +294,7 @@ static void run_phase(struct stress *s, enum mode mode,
 	if (!res->cpu_counts)
 		die("out of memory");
 	res->cpu_source = CPU_SRC_RSEQ;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < ph->n; i++) {
 		struct executor *e = &s->ex[i];
 		int c;
 
@@ -272,8 +309,27 @@ static void run_phase(struct stress *s, enum mode mode,
 			res->cpu_counts[c] += e->cpu_counts[c];
 		res->cpu_counts[s->nr_cpus] += e->unknown_cpu;
 	}
-	free(last_count);
-	free(last_change);
+}
+
+static void run_phase(struct stress *s, enum mode mode,
+		      struct phase_result *res)
+{
+	struct phase ph = {
+		.s = s,
+		.res = res,
+		.n = s->opt.threads,
+		.forking = s->opt.pattern == PAT_FORK ||
+			   s->opt.pattern == PAT_MIXED,
+	};
+
+	memset(res, 0, sizeof(*res));
+	res->mode = mode;
+	s->mode = mode;
+	reset_counters(s);
+	phase_start(&ph);
+	phase_monitor(&ph);
+	phase_stop(&ph);
+	phase_collect(&ph);
 }
 
 static void free_executors(struct stress *s)
