@@ -11,18 +11,6 @@
  */
 #include "rseq-tests.h"
 
-#ifdef RSEQ_TESTS_BROKEN_ABORT
-/*
- * Deliberately wrong: rt_occupy() never publishes its descriptor in
- * rseq_cs, so the kernel does not know it is inside a sequence.
- */
-#define RT_ASM_STORE_RSEQ_CS(label, cs_label, rseq_cs) \
-	__rseq_str(label) ":\n"
-#else
-#define RT_ASM_STORE_RSEQ_CS(label, cs_label, rseq_cs) \
-	RSEQ_ASM_STORE_RSEQ_CS(label, cs_label, rseq_cs)
-#endif
-
 int rt_occupy(const uint32_t *id, intptr_t *word, intptr_t mark,
 	      unsigned long spins, int cpu)
 {

@@ -32,6 +32,19 @@
 #endif
 
 /*
+ * How the arch files' rt_occupy() publishes its descriptor. The broken
+ * build (RSEQ_TESTS_BROKEN_ABORT) deliberately never does, so the kernel
+ * does not know the thread is inside a sequence.
+ */
+#ifdef RSEQ_TESTS_BROKEN_ABORT
+#define RT_ASM_STORE_RSEQ_CS(label, cs_label, rseq_cs) \
+	__rseq_str(label) ":\n"
+#else
+#define RT_ASM_STORE_RSEQ_CS(label, cs_label, rseq_cs) \
+	RSEQ_ASM_STORE_RSEQ_CS(label, cs_label, rseq_cs)
+#endif
+
+/*
  * Run one critical section on the current thread's rseq area:
  *
  *   if (*id != cpu) abort;
