@@ -85,6 +85,7 @@ void executor_init(struct executor *e, struct stress *s, unsigned int idx)
 	e->idx = idx;
 	e->pattern = executor_pattern(&s->opt, idx);
 	e->rng = s->opt.seed * 0x100000001b3ull + idx + 1;
+	e->last_cpu = -1;
 	e->cpu_counts = calloc(s->nr_cpus, sizeof(*e->cpu_counts));
 	e->altstack = malloc(ALTSTACK_SIZE);
 	if (!e->cpu_counts || !e->altstack)
@@ -185,6 +186,11 @@ static bool misfetch(struct executor *e, uint32_t slot, uint32_t gen)
 static void record(struct executor *e, uint32_t slot, uint32_t expected,
 		   uint32_t returned, int signo, int cpu, bool misfetched)
 {
+	int prev_cpu = e->last_cpu;
+	bool slept = e->slept;
+
+	e->last_cpu = cpu;
+	e->slept = false;
 	if (cpu >= 0 && cpu < e->s->nr_cpus)
 		e->cpu_counts[cpu]++;
 	else
@@ -204,6 +210,7 @@ static void record(struct executor *e, uint32_t slot, uint32_t expected,
 		e->viol[e->nviol++] = (struct exec_record){
 			.slot = slot, .expected = expected,
 			.returned = returned, .cpu = cpu, .signo = signo,
+			.prev_cpu = prev_cpu, .slept = slept,
 		};
 }
 
@@ -278,6 +285,7 @@ void *executor_main(void *arg)
 		switch (e->pattern) {
 		case PAT_SLEEPY:
 			sleepy_wait(e);
+			e->slept = true;
 			break;
 		case PAT_MIGRATE:
 			if (s->nr_allowed > 1 && (n & 63) == 0) {

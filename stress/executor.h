@@ -35,6 +35,8 @@ struct exec_record {
 	uint32_t returned;
 	int32_t cpu;
 	int32_t signo;			/* 0, or the signal the code raised */
+	int32_t prev_cpu;		/* of the executor's previous execution */
+	bool slept;			/* it slept since then */
 };
 
 struct executor {
@@ -50,6 +52,8 @@ struct executor {
 	uint64_t misfetches;		/* stale after self-sync: environment */
 	uint64_t unknown_cpu;
 	uint64_t *cpu_counts;		/* nr_cpus entries */
+	int last_cpu;			/* of the last execution, -1 at first */
+	bool slept;			/* since the last execution */
 	struct exec_record viol[MAX_VIOL_RECORDS];
 	unsigned int nviol;
 	uint64_t rng;

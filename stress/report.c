@@ -155,6 +155,25 @@ void print_phase(const struct stress *s, const struct phase_result *r)
 	}
 }
 
+/*
+ * What a kernel developer needs next to a violation: did the thread move
+ * or sleep since its previous execution (an idle CPU coming back to the
+ * same mm is the lazy path), and which barrier it ran after.
+ */
+static void print_context(const struct exec_record *r)
+{
+	printf("  context: ");
+	if (r->prev_cpu < 0)
+		printf("the executor's first execution");
+	else if (r->prev_cpu != r->cpu)
+		printf("migrated from cpu %d", r->prev_cpu);
+	else
+		printf("stayed on cpu %d", r->cpu);
+	printf("%s; it read generation %u, which the writer publishes only after that generation's barrier returned\n",
+	       r->slept ? ", slept since (its CPU may have idled and come back to this mm: the lazy path)" : "",
+	       r->expected);
+}
+
 void print_violations(const struct stress *s)
 {
 	unsigned int i, j, shown = 0, limit = s->opt.verbose > 0 ? 1000 : 10;
@@ -177,6 +196,7 @@ void print_violations(const struct stress *s)
 				       r->returned,
 				       r->returned < r->expected ? "stale" :
 								   "wrong");
+			print_context(r);
 		}
 	}
 }

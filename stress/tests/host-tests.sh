@@ -45,7 +45,7 @@ run()
 modes="sync-core consumer-fence private-expedited mprotect none raw"
 patterns="busy sleepy migrate fork mixed"
 bad_options=17
-ktap_header $((6 + 5 + 4 + bad_options + 11 + 3 + 2 + 5 + 5))
+ktap_header $((6 + 5 + 5 + bad_options + 11 + 3 + 2 + 5 + 5))
 
 for m in $modes; do
 	run "mode $m: 1 s, 4 executors, no violation" 0 \
@@ -69,6 +69,13 @@ run "$name" 1 -t 4 -d 2 --pattern sleepy --inject publish-early &&
 name="inject sigill: SIGILL in JIT code caught and reported"
 if run "$name" 1 -t 4 -d 1 --inject sigill; then
 	grep -q 'slot [0-9]* generation [0-9]*: SIGILL in JIT code' "$out"
+	ktap_result "$name" $?
+fi
+name="a violation comes with its context: moved or slept, the barrier it ran after"
+if run "$name" 1 -t 2 -d 1 --pattern sleepy --inject publish-early; then
+	grep -m1 -A1 '^violation:' "$out" | sed 's/^/# /'
+	grep -A1 '^violation: .* (stale)' "$out" |
+		grep -qE '^  context: (stayed on|migrated from) cpu [0-9]+, slept since .*; it read generation [0-9]+'
 	ktap_result "$name" $?
 fi
 name="publish-early with --wx inplace: detected"
