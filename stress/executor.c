@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/rseq.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -264,6 +265,11 @@ void *executor_main(void *arg)
 		die("sigaltstack: %s", strerror(errno));
 	e->cpu_source = probe_cpu_source();
 	urcu_memb_register_thread();
+	/* Lowering one's own priority needs no privilege. */
+	if (s->opt.executor_nice &&
+	    setpriority(PRIO_PROCESS, 0, s->opt.executor_nice))
+		die("setpriority(%d): %s", s->opt.executor_nice,
+		    strerror(errno));
 
 	/*
 	 * Start together: executors spinning while the rest are created

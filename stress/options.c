@@ -64,6 +64,9 @@ static const char usage_text[] =
 "      --cpus LIST        run executors on these CPUs (e.g. 0-3,6)\n"
 "      --seed N           seed for sleeps, migrations and stalls\n"
 "      --json FILE        write the results as JSON to FILE\n"
+"      --executor-nice N  run the executors at nice N (0..19, default 0): with\n"
+"                         many more executors than CPUs, the writer's share\n"
+"                         of the CPU, and so the verified rounds, grow\n"
 "      --watchdog SECS    fail when a thread makes no progress for SECS\n"
 "                         (default 20, 0 disables)\n"
 "      --compare-raw      alternate 10 ms windows of raw membarrier calls with\n"
@@ -89,6 +92,7 @@ enum {
 	OPT_JSON,
 	OPT_INJECT,
 	OPT_WATCHDOG,
+	OPT_EXECUTOR_NICE,
 	OPT_COMPARE_RAW,
 	OPT_VERSION,
 };
@@ -106,6 +110,7 @@ static const struct option long_options[] = {
 	{ "json",	 required_argument, NULL, OPT_JSON },
 	{ "inject",	 required_argument, NULL, OPT_INJECT },
 	{ "watchdog",	 required_argument, NULL, OPT_WATCHDOG },
+	{ "executor-nice", required_argument, NULL, OPT_EXECUTOR_NICE },
 	{ "compare-raw", no_argument,	    NULL, OPT_COMPARE_RAW },
 	{ "quiet",	 no_argument,	    NULL, 'q' },
 	{ "verbose",	 no_argument,	    NULL, 'v' },
@@ -355,6 +360,9 @@ void parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_WATCHDOG:
 			o->watchdog = parse_seconds_opt(c, optarg, true);
+			break;
+		case OPT_EXECUTOR_NICE:
+			o->executor_nice = parse_uint_opt(c, optarg, 0, 19);
 			break;
 		case OPT_COMPARE_RAW:
 			o->compare_raw = true;

@@ -55,6 +55,7 @@ struct options {
 	int verbose;			/* -1 quiet, 0, 1 verbose */
 	unsigned int inject;
 	double watchdog;		/* seconds, 0 = off */
+	int executor_nice;		/* 0..19, the executors' nice value */
 	bool compare_raw;
 };
 

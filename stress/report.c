@@ -35,6 +35,9 @@ void print_banner(const struct stress *s)
 		       mode_names[o->mode]);
 	if (o->inject)
 		printf("note: faults injected on purpose: violations are expected\n");
+	if (o->executor_nice)
+		printf("note: executors at nice %d, the writer at the default\n",
+		       o->executor_nice);
 }
 
 static const char *signame(int signo)
@@ -301,6 +304,7 @@ int write_json(const struct stress *s, FILE *f, const char *path,
 		s->jit.inplace ? "inplace" : "dual");
 	fprintf(f, "  \"seed\": %llu,\n  \"duration_s\": %.3f,\n",
 		(unsigned long long)s->opt.seed, s->opt.duration);
+	fprintf(f, "  \"executor_nice\": %d,\n", s->opt.executor_nice);
 	fprintf(f, "  \"inject\": [%s%s%s%s%s],\n",
 		s->opt.inject & INJECT_PUBLISH_EARLY ? "\"publish-early\"" : "",
 		(s->opt.inject & INJECT_PUBLISH_EARLY) &&

@@ -408,6 +408,9 @@ static int judge_work(const struct stress *s, const struct phase_result *r,
 	if (!r->rounds) {
 		printf("FAIL: no round was verified in %.2f s: nothing was checked\n",
 		       r->elapsed);
+		if (s->opt.threads > 8U * s->nr_allowed)
+			printf("hint: %u executors on %d CPUs leave the writer little CPU time: --executor-nice 19 gives it more\n",
+			       s->opt.threads, s->nr_allowed);
 		fprintf(stderr, PROG ": no round was verified in %.2f s\n",
 			r->elapsed);
 		return EXIT_VIOLATION;
