@@ -3,12 +3,16 @@
  * Kernel support checks and the writer's barriers.
  */
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <linux/membarrier.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "barrier.h"
+#include "probe.h"
 #include "util.h"
 
 static void *tlb_page;
@@ -18,15 +22,35 @@ static void *tlb_page;
  * offers it, and aborts ("Unrecoverable error") when the registration
  * fails, e.g. refused by a seccomp filter: before main(), with no word of
  * why. Do the same first, from the executable's preinit array, which runs
- * before any shared object's constructor, and SKIP with the reason.
+ * before any shared object's constructor, and SKIP with the reason. That
+ * is also where --probe runs, whatever the filter refuses.
  */
+static void on_sigsys(int signo)
+{
+	static const char msg[] =
+		"SKIP: membarrier(2) raises SIGSYS (a seccomp filter that traps it)\n";
+
+	(void)signo;
+	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(EXIT_SKIP);
+	_exit(EXIT_SKIP);
+}
+
 static void urcu_probe(int argc, char **argv, char **envp)
 {
-	int q = sys_membarrier(MEMBARRIER_CMD_QUERY, 0, 0);
+	struct sigaction sa = { .sa_handler = on_sigsys }, old;
+	int q;
 
-	(void)argc;
-	(void)argv;
 	(void)envp;
+	/* _exit: liburcu's destructor must not run without its constructor. */
+	if (probe_requested(argc, argv)) {
+		q = probe_main(argc, argv);
+		fflush(NULL);
+		_exit(q);
+	}
+	sigaction(SIGSYS, &sa, &old);
+	q = sys_membarrier(MEMBARRIER_CMD_QUERY, 0, 0);
+	sigaction(SIGSYS, &old, NULL);
 	if (q < 0 || !(q & MEMBARRIER_CMD_PRIVATE_EXPEDITED))
 		return;		/* liburcu falls back, and so do the checks */
 	if (sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0))

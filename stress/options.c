@@ -71,6 +71,9 @@ static const char usage_text[] =
 "                         (default 20, 0 disables)\n"
 "      --compare-raw      alternate 10 ms windows of raw membarrier calls with\n"
 "                         verified rounds, same threads; report verified/raw\n"
+"      --probe            report what this environment gives a JIT (membarrier\n"
+"                         commands issued and checked, registration cost)\n"
+"                         and exit; only --json goes with it\n"
 "      --inject FAULT     test only: publish-early, stall or sigill\n"
 "                         (comma-separated list)\n"
 "  -q, --quiet            print only the result line\n"
@@ -93,6 +96,7 @@ enum {
 	OPT_INJECT,
 	OPT_WATCHDOG,
 	OPT_EXECUTOR_NICE,
+	OPT_PROBE,
 	OPT_COMPARE_RAW,
 	OPT_VERSION,
 };
@@ -111,6 +115,8 @@ static const struct option long_options[] = {
 	{ "inject",	 required_argument, NULL, OPT_INJECT },
 	{ "watchdog",	 required_argument, NULL, OPT_WATCHDOG },
 	{ "executor-nice", required_argument, NULL, OPT_EXECUTOR_NICE },
+	/* Handled before main(), by probe_main() (probe.c). */
+	{ "probe",	 no_argument,	    NULL, OPT_PROBE },
 	{ "compare-raw", no_argument,	    NULL, OPT_COMPARE_RAW },
 	{ "quiet",	 no_argument,	    NULL, 'q' },
 	{ "verbose",	 no_argument,	    NULL, 'v' },

@@ -26,12 +26,12 @@ esac
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 out=$tmp/out
-ktap_header 6
+ktap_header 7
 
 if ! "$@" ARCH="$arch" >"$tmp/build.log" 2>&1; then
 	tail -n 20 "$tmp/build.log" | sed 's/^/# /'
 	ktap_not_ok "$arch static cross build"
-	for t in sync-core publish-early consumer-fence sigill wx-dual; do
+	for t in sync-core publish-early consumer-fence sigill wx-dual probe; do
 		ktap_skip "$arch $t under qemu-user" "the build failed"
 	done
 	ktap_finish
@@ -95,6 +95,19 @@ if [ -n "$qemu" ]; then
 	grep -E '^(SKIP|result|  not judged)' "$out" | sed 's/^/# /'
 	[ "$rc" -eq 4 ] && grep -q '^SKIP: .*emulator' "$out" &&
 		grep -q '^result: SKIP: .* 0 violations' "$out"
+	ktap_result "$name" $?
+else
+	ktap_skip "$name" "$qemu_name is not installed"
+fi
+
+# qemu-user passes membarrier to the host's kernel (or has none): --probe
+# sees the emulator, says so, and exits 0.
+name="$arch --probe under qemu-user: the emulator named, exit 0"
+if [ -n "$qemu" ]; then
+	"$qemu" "$bin" --probe >"$out" 2>&1
+	rc=$?
+	sed 's/^/# /' "$out"
+	[ "$rc" -eq 0 ] && grep -q '^conclusion: .*user-mode emulator' "$out"
 	ktap_result "$name" $?
 else
 	ktap_skip "$name" "$qemu_name is not installed"

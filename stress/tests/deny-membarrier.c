@@ -4,9 +4,10 @@
  * errno (seccomp filter), to test how stress-syncore handles a kernel
  * without CONFIG_MEMBARRIER (ENOSYS) or a sandbox that denies it (EPERM);
  * with --cmd N, only membarrier command N fails (a sandbox that refuses
- * one registration).
+ * one registration). SIGSYS: the call raises SIGSYS instead (a filter that
+ * traps or kills, as old container profiles did).
  *
- * Usage: deny-membarrier ENOSYS|EPERM [--cmd N] COMMAND [ARG]...
+ * Usage: deny-membarrier ENOSYS|EPERM|SIGSYS [--cmd N] COMMAND [ARG]...
  */
 #include <errno.h>
 #include <linux/filter.h>
@@ -21,15 +22,20 @@
 
 int main(int argc, char **argv)
 {
-	unsigned int err, cmd = 0;
+	unsigned int ret, cmd = 0;
 	int first = 2, only = 0;
 
-	if (argc < 3 || (strcmp(argv[1], "ENOSYS") && strcmp(argv[1], "EPERM"))) {
-		fprintf(stderr, "usage: %s ENOSYS|EPERM [--cmd N] COMMAND [ARG]...\n",
+	if (argc < 3 || (strcmp(argv[1], "ENOSYS") && strcmp(argv[1], "EPERM") &&
+			 strcmp(argv[1], "SIGSYS"))) {
+		fprintf(stderr, "usage: %s ENOSYS|EPERM|SIGSYS [--cmd N] COMMAND [ARG]...\n",
 			argv[0]);
 		return 2;
 	}
-	err = strcmp(argv[1], "ENOSYS") ? EPERM : ENOSYS;
+	if (!strcmp(argv[1], "SIGSYS"))
+		ret = SECCOMP_RET_TRAP;
+	else
+		ret = SECCOMP_RET_ERRNO |
+		      (strcmp(argv[1], "ENOSYS") ? EPERM : ENOSYS);
 	if (!strcmp(argv[2], "--cmd") && argc > 4) {
 		cmd = strtoul(argv[3], NULL, 0);
 		only = 1;
@@ -44,7 +50,7 @@ int main(int argc, char **argv)
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 			 offsetof(struct seccomp_data, args[0])),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, cmd, 0, only),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | err),
+		BPF_STMT(BPF_RET | BPF_K, ret),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = {

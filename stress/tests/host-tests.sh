@@ -45,7 +45,7 @@ run()
 modes="sync-core consumer-fence private-expedited mprotect none raw"
 patterns="busy sleepy migrate fork mixed"
 bad_options=17
-ktap_header $((6 + 5 + 5 + bad_options + 11 + 3 + 2 + 5 + 5))
+ktap_header $((6 + 5 + 5 + bad_options + 11 + 3 + 2 + 6 + 5 + 5))
 
 for m in $modes; do
 	run "mode $m: 1 s, 4 executors, no violation" 0 \
@@ -326,6 +326,36 @@ skip_case "membarrier EPERM (seccomp): SKIP, exit 4" EPERM "denied"
 # when that alone is refused.
 skip_case "REGISTER_PRIVATE_EXPEDITED refused: SKIP, exit 4, not liburcu's abort" \
 	"EPERM --cmd 16" "registration for PRIVATE_EXPEDITED (liburcu's) failed"
+skip_case "membarrier trapped by seccomp (SIGSYS): SKIP, exit 4, no crash" \
+	SIGSYS "raises SIGSYS"
+
+# --probe: exit 0 with a verdict in every environment, never a crash.
+# probe_case NAME "DENY-ARGS" PATTERN: PATTERN must be in the report.
+probe_case()
+{
+	local name=$1 how=$2 pattern=$3 rc
+	if [ -n "$how" ] && [ -z "$deny" ]; then
+		ktap_skip "$name" "no deny-membarrier helper given"
+		return
+	fi
+	# shellcheck disable=SC2086
+	${how:+"$deny"} $how "$bin" --probe --json "$tmp/probe.json" >"$out" 2>&1
+	rc=$?
+	sed 's/^/# /' "$out" | tail -n 3
+	[ "$rc" -eq 0 ] && grep -q -- "$pattern" "$out" &&
+		grep -q '^conclusion: ' "$out" &&
+		jq -e '.conclusion | length > 0' "$tmp/probe.json" >/dev/null
+	ktap_result "$name" $?
+}
+probe_case "--probe: every command issued and judged" "" \
+	"PRIVATE_EXPEDITED_SYNC_CORE  "
+probe_case "--probe under a filter refusing membarrier (EPERM)" EPERM \
+	"QUERY is refused"
+probe_case "--probe without membarrier (ENOSYS)" ENOSYS "no membarrier: CONFIG_MEMBARRIER=n"
+probe_case "--probe under a filter trapping membarrier (SIGSYS)" SIGSYS \
+	"killed by SIGSYS"
+probe_case "--probe with liburcu's registration refused" "EPERM --cmd 16" \
+	"PRIVATE_EXPEDITED  *registration refused"
 
 # The guest scripts, as installed, turn that SKIP into KTAP skips.
 name="guest scripts: no membarrier gives SKIP lines and exit 4"
