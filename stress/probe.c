@@ -281,9 +281,9 @@ int probe_main(int argc, char **argv)
 	int i;
 
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json") && i + 1 < argc)
+		if (!strcmp(argv[i], "--json") && i + 1 < argc) {
 			json = argv[++i];
-		else if (strcmp(argv[i], "--probe")) {
+		} else if (strcmp(argv[i], "--probe")) {
 			fprintf(stderr, "stress-syncore: --probe takes only --json FILE, not '%s'\n",
 				argv[i]);
 			return EXIT_USAGE;
@@ -291,7 +291,8 @@ int probe_main(int argc, char **argv)
 	}
 	arch_init();
 	in_child(probe_commands, &r);
-	lat[0].reg_alone_ns = lat[1].reg_threads_ns = -1;
+	lat[0].reg_alone_ns = -1;
+	lat[1].reg_threads_ns = -1;
 	if (!r.died && r.query >= 0 &&
 	    (r.query & MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE)) {
 		in_child(probe_latency, &lat[0]);
