@@ -134,3 +134,23 @@ void arch_consumer_fence(void)
 {
 	asm volatile("isb" ::: "memory");
 }
+
+enum arch_id arch_id(void)
+{
+	return ARCH_ARM64;
+}
+
+/*
+ * Both halves are needed: the maintenance makes the new code reach the
+ * point of unification and leaves no stale line in any icache; each PE
+ * then needs a context synchronization event before it runs the code.
+ */
+const char *arch_protocol_gap(enum icache_step ic, bool core_synced,
+			      bool fence)
+{
+	if (ic == IC_NONE)
+		return "cache maintenance (DC CVAU, IC IVAU) of the written code";
+	if (!core_synced && !fence)
+		return "a context synchronization event on every executing PE (ISB, or the SYNC_CORE IPI); IC IVAU alone does not flush a PE's pipeline";
+	return NULL;
+}

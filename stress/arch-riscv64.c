@@ -161,3 +161,23 @@ void arch_consumer_fence(void)
 {
 	fence_i();
 }
+
+enum arch_id arch_id(void)
+{
+	return ARCH_RISCV64;
+}
+
+/*
+ * Every hart running the mm needs a FENCE.I. riscv_flush_icache() without
+ * LOCAL (what __builtin___clear_cache() asks for) or SYNC_CORE gives it;
+ * an executor's own FENCE.I does not survive a migration to a hart
+ * already running the mm (see arch_consumer_fence()).
+ */
+const char *arch_protocol_gap(enum icache_step ic, bool core_synced,
+			      bool fence)
+{
+	(void)fence;
+	if (ic == IC_CLEAR || ic == IC_CLEAR_BOTH || core_synced)
+		return NULL;
+	return "a FENCE.I on every hart running the mm (riscv_flush_icache() without LOCAL, or SYNC_CORE); an executor's own FENCE.I is lost when it migrates";
+}

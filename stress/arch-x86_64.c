@@ -115,3 +115,21 @@ void arch_consumer_fence(void)
 		     :
 		     : "memory");
 }
+
+enum arch_id arch_id(void)
+{
+	return ARCH_X86_64;
+}
+
+/*
+ * Fetch is coherent, so no maintenance counts; the SDM still asks each
+ * executing CPU for a serializing instruction after the modification.
+ */
+const char *arch_protocol_gap(enum icache_step ic, bool core_synced,
+			      bool fence)
+{
+	(void)ic;
+	if (core_synced || fence)
+		return NULL;
+	return "a serializing instruction on each executing CPU (Intel SDM, cross-modifying code)";
+}

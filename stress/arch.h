@@ -9,6 +9,7 @@
 #ifndef STRESS_SYNCORE_ARCH_H
 #define STRESS_SYNCORE_ARCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,11 @@ void arch_init(void);
 
 /* Architecture name as printed in reports ("x86_64", "arm64"). */
 const char *arch_name(void);
+
+/* The architectures, for tables that differ per architecture (modes.c). */
+enum arch_id { ARCH_X86_64, ARCH_ARM64, ARCH_RISCV64, ARCH_NR };
+
+enum arch_id arch_id(void);
 
 /*
  * One line describing what the cache maintenance and the consumer fence
@@ -61,5 +67,23 @@ void arch_sync_icache(void *rw, void *rx, size_t len);
  * new generation and before it calls the code (ISB, SERIALIZE or CPUID).
  */
 void arch_consumer_fence(void);
+
+/* How a writer makes the code it wrote visible to instruction fetch. */
+enum icache_step {
+	IC_NONE,
+	IC_OWN,			/* arch_sync_icache() */
+	IC_CLEAR,		/* __builtin___clear_cache() on the RX view */
+	IC_CLEAR_BOTH,		/* the same on the RW alias, then the RX view */
+};
+
+/*
+ * Judge a protocol by this architecture's rules for cross-modifying code:
+ * the writer's cache maintenance @ic, whether every barrier was a
+ * successful SYNC_CORE (@core_synced), whether executors run
+ * arch_consumer_fence() on a new generation (@fence). NULL when it is
+ * enough, else the step it lacks.
+ */
+const char *arch_protocol_gap(enum icache_step ic, bool core_synced,
+			      bool fence);
 
 #endif /* STRESS_SYNCORE_ARCH_H */

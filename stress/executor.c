@@ -245,7 +245,7 @@ void *executor_main(void *arg)
 {
 	struct executor *e = arg;
 	struct stress *s = e->s;
-	bool fence = s->mode == MODE_CONSUMER_FENCE;
+	bool fence = s->mode->consumer_fence;
 	bool inject_seen = s->opt.inject &
 			   (INJECT_PUBLISH_EARLY | INJECT_SIGILL);
 	bool stall = (s->opt.inject & INJECT_STALL) && e->idx == 0;

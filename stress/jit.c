@@ -10,6 +10,7 @@
 
 #include "arch.h"
 #include "jit.h"
+#include "modes.h"
 #include "util.h"
 
 static unsigned char *slot_rw(struct jit *j, uint32_t slot)
@@ -68,13 +69,13 @@ void jit_reset(struct jit *j)
 	arch_sync_icache(j->rw, j->rx, j->size);
 }
 
-void jit_write(struct jit *j, uint32_t slot, uint32_t gen, bool trap)
+void jit_write(struct jit *j, const struct mode *m, uint32_t slot,
+	       uint32_t gen, bool trap)
 {
 	if (trap)
 		arch_emit_trap(slot_rw(j, slot));
 	else
 		arch_emit_gen(slot_rw(j, slot), gen);
-	arch_sync_icache(slot_rw(j, slot),
-			 j->rx + (size_t)slot * ARCH_SLOT_SIZE,
-			 ARCH_SLOT_SIZE);
+	mode_icache(m, slot_rw(j, slot), j->rx + (size_t)slot * ARCH_SLOT_SIZE,
+		    ARCH_SLOT_SIZE);
 }

@@ -34,11 +34,14 @@ void jit_setup(struct jit *j, unsigned int slots, bool inplace);
 /* Put every slot back to generation 0. */
 void jit_reset(struct jit *j);
 
+struct mode;
+
 /*
  * Write generation @gen into @slot, or code that raises SIGILL when @trap,
- * and make it visible to this CPU's instruction fetch.
+ * then run the cache maintenance of @m.
  */
-void jit_write(struct jit *j, uint32_t slot, uint32_t gen, bool trap);
+void jit_write(struct jit *j, const struct mode *m, uint32_t slot,
+	       uint32_t gen, bool trap);
 
 static inline gen_fn jit_fn(const struct jit *j, uint32_t slot)
 {

@@ -14,25 +14,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "modes.h"
 #include "options.h"
 #include "util.h"
 
-const char *const mode_names[] = {
-	[MODE_SYNC_CORE] = "sync-core",
-	[MODE_CONSUMER_FENCE] = "consumer-fence",
-	[MODE_PRIVATE_EXPEDITED] = "private-expedited",
-	[MODE_MPROTECT] = "mprotect",
-	[MODE_NONE] = "none",
-	[MODE_RAW] = "raw",
+const struct pattern_desc patterns[] = {
+	[PAT_BUSY] = { "busy", "call the code in a tight loop (the default)" },
+	[PAT_SLEEPY] = { "sleepy", "wait or sleep between calls: CPUs idle, lazily" },
+	[PAT_MIGRATE] = { "migrate", "re-pin to another CPU every 64 calls" },
+	[PAT_FORK] = { "fork", "busy, plus a thread that forks and execs", true },
+	[PAT_MIXED] = { "mixed", "busy, sleepy and migrate in turn, with the forks",
+			true },
 };
 
-const char *const pattern_names[] = {
-	[PAT_BUSY] = "busy",
-	[PAT_SLEEPY] = "sleepy",
-	[PAT_MIGRATE] = "migrate",
-	[PAT_FORK] = "fork",
-	[PAT_MIXED] = "mixed",
-};
+const unsigned int nr_patterns = ARRAY_SIZE(patterns);
 
 static void __attribute__((format(printf, 1, 2)))
 usage_error(const char *fmt, ...)
@@ -55,9 +50,9 @@ static const char usage_text[] =
 "  -t, --threads N        executor threads (default 4; more than CPUs is fine)\n"
 "  -d, --duration SECS    run time in seconds (default 5, or unlimited with -n)\n"
 "  -n, --rounds N         stop after N code generations\n"
-"      --mode MODE        sync-core (default), consumer-fence,\n"
-"                         private-expedited, mprotect, none, raw\n"
-"      --pattern PAT      busy (default), sleepy, migrate, fork, mixed\n"
+"      --mode MODE        how the writer publishes code (below)\n"
+"      --profile NAME     replay a runtime's protocol instead (below)\n"
+"      --pattern PAT      what executors do between calls (below)\n"
 "      --slots K          code slots recycled through RCU (default 32768, >= 2)\n"
 "      --wx MODEL         dual (default: RW alias + RX view of a memfd)\n"
 "                         or inplace (one RWX mapping)\n"
@@ -79,7 +74,9 @@ static const char usage_text[] =
 "  -q, --quiet            print only the result line\n"
 "  -v, --verbose          print per-executor details\n"
 "  -h, --help             show this help\n"
-"      --version          show the version\n"
+"      --version          show the version\n";
+
+static const char usage_tail[] =
 "\n"
 "Exit status: 0 no violation, 1 violation or failure, 2 usage error,\n"
 "4 unsupported kernel (SKIP), 128+N stopped by signal N (SIGINT, SIGTERM,\n"
@@ -87,6 +84,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_MODE = 256,
+	OPT_PROFILE,
 	OPT_PATTERN,
 	OPT_SLOTS,
 	OPT_WX,
@@ -106,6 +104,7 @@ static const struct option long_options[] = {
 	{ "duration",	 required_argument, NULL, 'd' },
 	{ "rounds",	 required_argument, NULL, 'n' },
 	{ "mode",	 required_argument, NULL, OPT_MODE },
+	{ "profile",	 required_argument, NULL, OPT_PROFILE },
 	{ "pattern",	 required_argument, NULL, OPT_PATTERN },
 	{ "slots",	 required_argument, NULL, OPT_SLOTS },
 	{ "wx",		 required_argument, NULL, OPT_WX },
@@ -217,14 +216,48 @@ static void option_error(const char *arg, int opt)
 	usage_error("unknown option '--%.*s'", (int)len, arg);
 }
 
-static int lookup(const char *const *names, int n, const char *s)
+static int pattern_find(const char *name)
 {
-	int i;
+	unsigned int i;
 
-	for (i = 0; i < n; i++)
-		if (names[i] && !strcmp(names[i], s))
+	for (i = 0; i < nr_patterns; i++)
+		if (!strcmp(patterns[i].name, name))
 			return i;
 	return -1;
+}
+
+static const char *pattern_list(void)
+{
+	static char buf[128];
+	unsigned int i;
+
+	buf[0] = 0;
+	for (i = 0; i < nr_patterns; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
+			 !i ? "" : i + 1 == nr_patterns ? " or " : ", ",
+			 patterns[i].name);
+	return buf;
+}
+
+/* The usage text, with the modes, profiles and patterns of the tables. */
+static void usage(void)
+{
+	unsigned int i;
+	int profile;
+
+	fputs(usage_text, stdout);
+	for (profile = 0; profile <= 1; profile++) {
+		printf(profile ? "\nRuntime profiles (--profile), each the protocol of the runtime's source\nnamed in the manual:\n" :
+				 "\nModes (--mode):\n");
+		for (i = 0; i < nr_modes; i++)
+			if (modes[i].profile == profile)
+				printf("  %-19s %s\n", modes[i].name,
+				       modes[i].help);
+	}
+	printf("\nPatterns (--pattern):\n");
+	for (i = 0; i < nr_patterns; i++)
+		printf("  %-19s %s\n", patterns[i].name, patterns[i].help);
+	fputs(usage_tail, stdout);
 }
 
 static void parse_cpus(const char *arg, cpu_set_t *set)
@@ -297,12 +330,13 @@ static void parse_inject(const char *arg, unsigned int *inject)
 void parse_options(int argc, char **argv, struct options *o)
 {
 	bool have_duration = false;
-	int c, v;
+	const struct mode *m;
+	int c, v, chosen = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->threads = 4;
 	o->duration = 5;
-	o->mode = MODE_SYNC_CORE;
+	o->mode = &modes[0];
 	o->pattern = PAT_BUSY;
 	o->slots = 32768;
 	o->seed = 1;
@@ -323,18 +357,22 @@ void parse_options(int argc, char **argv, struct options *o)
 			o->rounds = parse_uint_opt(c, optarg, 1, UINT32_MAX - 1);
 			break;
 		case OPT_MODE:
-			v = lookup(mode_names, ARRAY_SIZE(mode_names), optarg);
-			if (v < 0)
-				usage_error("invalid --mode '%s' (expected sync-core, consumer-fence, private-expedited, mprotect, none or raw)",
-					    optarg);
-			o->mode = v;
+		case OPT_PROFILE:
+			m = mode_find(optarg, c == OPT_PROFILE);
+			if (!m)
+				usage_error("invalid %s '%s' (expected %s)",
+					    option_name(c), optarg,
+					    mode_list(c == OPT_PROFILE, " or "));
+			if (chosen && chosen != c)
+				usage_error("--mode and --profile exclude each other");
+			chosen = c;
+			o->mode = m;
 			break;
 		case OPT_PATTERN:
-			v = lookup(pattern_names, ARRAY_SIZE(pattern_names),
-				   optarg);
+			v = pattern_find(optarg);
 			if (v < 0)
-				usage_error("invalid --pattern '%s' (expected busy, sleepy, migrate, fork or mixed)",
-					    optarg);
+				usage_error("invalid --pattern '%s' (expected %s)",
+					    optarg, pattern_list());
 			o->pattern = v;
 			break;
 		case OPT_SLOTS:
@@ -380,7 +418,7 @@ void parse_options(int argc, char **argv, struct options *o)
 			o->verbose = 1;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			usage();
 			exit(EXIT_OK);
 		case OPT_VERSION:
 			printf(PROG " " VERSION "\n");
@@ -397,10 +435,10 @@ void parse_options(int argc, char **argv, struct options *o)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if (o->rounds && !have_duration)
 		o->duration = 0;
-	if (o->compare_raw && o->mode == MODE_RAW)
+	if (o->compare_raw && o->mode->no_code)
 		usage_error("--compare-raw needs a verifying --mode, not raw");
 	/* Refused rather than ignored: the run would promise what it skips. */
-	if (o->mode == MODE_RAW &&
+	if (o->mode->no_code &&
 	    (o->inject & (INJECT_PUBLISH_EARLY | INJECT_SIGILL)))
 		usage_error("--inject publish-early and sigill need a mode that publishes code, not raw");
 	if ((o->inject & INJECT_STALL) && o->watchdog <= 0)

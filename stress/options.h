@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Command line of stress-syncore: the modes, the executor patterns, the
- * fault injections and the parsed options.
+ * Command line of stress-syncore: the executor patterns, the fault
+ * injections and the parsed options (the modes are in modes.h).
  */
 #ifndef STRESS_SYNCORE_OPTIONS_H
 #define STRESS_SYNCORE_OPTIONS_H
@@ -10,19 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct mode;
+
 #define MAX_THREADS		4096
-
-/* How the writer synchronizes executors with the code it patched. */
-enum mode {
-	MODE_SYNC_CORE,
-	MODE_CONSUMER_FENCE,
-	MODE_PRIVATE_EXPEDITED,
-	MODE_MPROTECT,
-	MODE_NONE,
-	MODE_RAW,
-};
-
-extern const char *const mode_names[];
 
 /* What executors do between two executions. */
 enum pattern {
@@ -33,7 +23,14 @@ enum pattern {
 	PAT_MIXED,
 };
 
-extern const char *const pattern_names[];
+struct pattern_desc {
+	const char *name;
+	const char *help;
+	bool forks;			/* a thread forks and execs meanwhile */
+};
+
+extern const struct pattern_desc patterns[];
+extern const unsigned int nr_patterns;
 
 /* Test-only faults (--inject). */
 #define INJECT_PUBLISH_EARLY	(1u << 0)
@@ -44,7 +41,7 @@ struct options {
 	unsigned int threads;
 	double duration;		/* seconds, 0 = until --rounds */
 	uint64_t rounds;		/* 0 = until --duration */
-	enum mode mode;
+	const struct mode *mode;	/* --mode or --profile */
 	enum pattern pattern;
 	unsigned int slots;
 	bool wx_inplace;

@@ -3,10 +3,11 @@
  * stress-syncore --probe: what this environment gives a JIT. Each
  * membarrier command is issued, not only looked up in QUERY, from a child
  * process: a seccomp filter that kills (SIGSYS) costs the child, not the
- * report. It runs from the preinit array (barrier.c), before liburcu's
- * constructor, which aborts when a filter refuses its registration.
+ * report. It runs from the preinit array, before liburcu's constructor,
+ * which aborts when a filter refuses its registration (urcu_probe()).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/membarrier.h>
 #include <pthread.h>
 #include <signal.h>
@@ -19,7 +20,7 @@
 #include <unistd.h>
 
 #include "arch.h"
-#include "probe.h"
+#include "modes.h"
 #include "util.h"
 
 struct cmd_row {
@@ -82,10 +83,14 @@ static long time_register(bool thread)
 	return now_ns() - t0;
 }
 
-/* Run @fn in a child that writes *@r back through a pipe. */
-static int in_child(void (*fn)(struct result *), struct result *r)
+/*
+ * Run @fn in a child that writes @len bytes at @buf back through a pipe;
+ * the signal that killed it, or 256 + its exit status when it wrote
+ * nothing (zeroes then).
+ */
+static int in_child(void (*fn)(void *), void *buf, size_t len)
 {
-	int fd[2], st;
+	int fd[2], st, got;
 	pid_t pid;
 
 	if (pipe(fd))
@@ -95,20 +100,24 @@ static int in_child(void (*fn)(struct result *), struct result *r)
 		return -1;
 	if (!pid) {
 		close(fd[0]);
-		fn(r);
-		_exit(write(fd[1], r, sizeof(*r)) == sizeof(*r) ? 0 : 1);
+		fn(buf);
+		_exit(write(fd[1], buf, len) == (ssize_t)len ? 0 : 1);
 	}
 	close(fd[1]);
-	if (read(fd[0], r, sizeof(*r)) != sizeof(*r))
-		memset(r, 0, sizeof(*r));
+	got = read(fd[0], buf, len) == (ssize_t)len;
+	if (!got)
+		memset(buf, 0, len);
 	close(fd[0]);
-	waitpid(pid, &st, 0);
-	r->died = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
-	return 0;
+	if (waitpid(pid, &st, 0) < 0)
+		return -1;
+	if (WIFSIGNALED(st))
+		return WTERMSIG(st);
+	return got ? 0 : 256 + WEXITSTATUS(st);
 }
 
-static void probe_commands(struct result *r)
+static void probe_commands(void *arg)
 {
+	struct result *r = arg;
 	int q = sys_membarrier(MEMBARRIER_CMD_QUERY, 0, 0), i;
 
 	r->query = q < 0 ? -errno : q;
@@ -120,14 +129,76 @@ static void probe_commands(struct result *r)
 }
 
 /* A fresh process each: a registration lasts the process's life. */
-static void probe_latency(struct result *r)
+static void probe_latency(void *arg)
 {
+	struct result *r = arg;
+
 	r->reg_alone_ns = time_register(false);
 }
 
-static void probe_latency_threads(struct result *r)
+static void probe_latency_threads(void *arg)
 {
+	struct result *r = arg;
+
 	r->reg_threads_ns = time_register(true);
+}
+
+/* One runtime profile tried here: its start-up and one barrier. */
+struct runtime {
+	const struct mode *m;
+	int setup;			/* mode_try(): 0, or -1 with @why */
+	int status;			/* in_child()'s */
+	struct sync_state st;
+	char why[160];
+};
+
+static void try_runtime(void *arg)
+{
+	struct runtime *rt = arg;
+	int null = open("/dev/null", O_WRONLY);
+
+	/* A failing barrier dies with a message: the report says it. */
+	if (null >= 0)
+		dup2(null, STDERR_FILENO);
+	rt->setup = mode_try(rt->m, &rt->st, rt->why, sizeof(rt->why));
+	if (!rt->setup)
+		mode_barrier(rt->m, &rt->st, NULL, NULL);
+}
+
+/* What the runtime's protocol did here, then the architecture's verdict. */
+static void runtime_line(const struct runtime *rt, char *buf, size_t len,
+			 const char **gap)
+{
+	const struct sync_state *st = &rt->st;
+
+	*gap = NULL;
+	if (rt->status > 0 && rt->status < 256) {
+		snprintf(buf, len, "killed by SIG%s", sigabbrev_np(rt->status));
+		return;
+	}
+	if (rt->status) {
+		snprintf(buf, len, "its barrier fails: it would not publish code");
+		return;
+	}
+	if (rt->setup) {
+		snprintf(buf, len, "cannot start: %s", rt->why);
+		return;
+	}
+	*gap = mode_gap(rt->m, st);
+	if (st->fallbacks)
+		snprintf(buf, len, "falls back to %s (%s)", st->fallback,
+			 strerror(st->last_errno));
+	else if (st->ignored)
+		snprintf(buf, len, "SYNC_CORE fails (%s), ignored",
+			 strerror(st->last_errno));
+	else if (st->core_synced)
+		snprintf(buf, len, "SYNC_CORE");
+	else if (st->calls)
+		snprintf(buf, len, "%s, a memory barrier only",
+			 rt->m->barrier_name);
+	else
+		snprintf(buf, len, "no barrier%s",
+			 rt->m->consumer_fence ? ", executors fence" : "");
 }
 
 static int row_of(int cmd)
@@ -216,8 +287,38 @@ static const char *conclusion(const struct result *r)
 	return "no usable expedited membarrier: a JIT needs another way to reach every thread";
 }
 
+static void report_runtimes(FILE *f, bool json, const struct runtime *rt,
+			    unsigned int n)
+{
+	const char *gap;
+	char line[256];
+	unsigned int i;
+
+	if (!json)
+		fprintf(f, "what each runtime's protocol does here (--profile), by %s's rules:\n",
+			arch_name());
+	for (i = 0; i < n; i++) {
+		runtime_line(&rt[i], line, sizeof(line), &gap);
+		if (json) {
+			fprintf(f, "%s\n    {\"profile\": \"%s\", \"does\": \"%s\", \"meets_arch_rules\": %s, \"lacks\": \"%s\"}",
+				i ? "," : "", rt[i].m->name, line,
+				rt[i].status || rt[i].setup ? "null" :
+				gap ? "false" : "true", gap ? gap : "");
+			continue;
+		}
+		fprintf(f, "  %-12s %s", rt[i].m->name, line);
+		if (rt[i].status || rt[i].setup)
+			fprintf(f, "\n");
+		else if (gap)
+			fprintf(f, ": insufficient, it lacks %s\n", gap);
+		else
+			fprintf(f, ": sufficient\n");
+	}
+}
+
 static void report(FILE *f, bool json, const struct result *r,
-		   const struct result *lat)
+		   const struct result *lat, const struct runtime *rt,
+		   unsigned int nrt)
 {
 	struct utsname u;
 	char pti[128] = "unknown";
@@ -242,7 +343,9 @@ static void report(FILE *f, bool json, const struct result *r,
 				sep, rows[i].name, verdict(r, i));
 		fprintf(f, "\n  ],\n  \"register_sync_core_ns\": {\"alone\": %ld, \"with_a_thread\": %ld},\n",
 			lat[0].reg_alone_ns, lat[1].reg_threads_ns);
-		fprintf(f, "  \"conclusion\": \"%s\"\n}\n", conclusion(r));
+		fprintf(f, "  \"runtimes\": [");
+		report_runtimes(f, true, rt, nrt);
+		fprintf(f, "\n  ],\n  \"conclusion\": \"%s\"\n}\n", conclusion(r));
 		return;
 	}
 	fprintf(f, "kernel: %s %s; arch %s: %s\n", u.release, u.machine,
@@ -260,10 +363,12 @@ static void report(FILE *f, bool json, const struct result *r,
 	if (lat[0].reg_alone_ns >= 0 && lat[1].reg_threads_ns >= 0)
 		fprintf(f, "SYNC_CORE registration: %.1f us alone, %.1f us with a second thread alive (the kernel then waits for an RCU grace period)\n",
 			lat[0].reg_alone_ns / 1e3, lat[1].reg_threads_ns / 1e3);
+	report_runtimes(f, false, rt, nrt);
 	fprintf(f, "conclusion: %s\n", conclusion(r));
 }
 
-bool probe_requested(int argc, char **argv)
+/* Is --probe among the arguments? */
+static bool probe_requested(int argc, char **argv)
 {
 	int i;
 
@@ -273,9 +378,12 @@ bool probe_requested(int argc, char **argv)
 	return false;
 }
 
-int probe_main(int argc, char **argv)
+/* Probe, report, and return the exit status. Needs no liburcu. */
+static int probe_main(int argc, char **argv)
 {
 	struct result r = { 0 }, lat[2] = { { 0 }, { 0 } };
+	struct runtime rt[8];
+	unsigned int nrt = 0, k;
 	const char *json = NULL;
 	FILE *f;
 	int i;
@@ -290,15 +398,27 @@ int probe_main(int argc, char **argv)
 		}
 	}
 	arch_init();
-	in_child(probe_commands, &r);
+	i = in_child(probe_commands, &r, sizeof(r));
+	r.died = i > 0 && i < 256 ? i : 0;
 	lat[0].reg_alone_ns = -1;
 	lat[1].reg_threads_ns = -1;
 	if (!r.died && r.query >= 0 &&
 	    (r.query & MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE)) {
-		in_child(probe_latency, &lat[0]);
-		in_child(probe_latency_threads, &lat[1]);
+		in_child(probe_latency, &lat[0], sizeof(lat[0]));
+		in_child(probe_latency_threads, &lat[1], sizeof(lat[1]));
 	}
-	report(stdout, false, &r, lat);
+	for (k = 0; k < nr_modes && nrt < ARRAY_SIZE(rt); k++) {
+		if (!modes[k].profile)
+			continue;
+		memset(&rt[nrt], 0, sizeof(rt[nrt]));
+		rt[nrt].m = &modes[k];
+		rt[nrt].status = in_child(try_runtime, &rt[nrt],
+					  sizeof(rt[nrt]));
+		/* in_child() zeroes what the child did not send back. */
+		rt[nrt].m = &modes[k];
+		nrt++;
+	}
+	report(stdout, false, &r, lat, rt, nrt);
 	if (json) {
 		f = fopen(json, "w");
 		if (!f) {
@@ -306,7 +426,7 @@ int probe_main(int argc, char **argv)
 				strerror(errno));
 			return EXIT_VIOLATION;
 		}
-		report(f, true, &r, lat);
+		report(f, true, &r, lat, rt, nrt);
 		if (fclose(f)) {
 			fprintf(stderr, "stress-syncore: --json %s: %s\n", json,
 				strerror(errno));
@@ -315,3 +435,47 @@ int probe_main(int argc, char **argv)
 	}
 	return fflush(stdout) ? EXIT_VIOLATION : EXIT_OK;
 }
+
+/*
+ * liburcu-memb's constructor registers for PRIVATE_EXPEDITED when QUERY
+ * offers it, and aborts ("Unrecoverable error") when the registration
+ * fails, e.g. refused by a seccomp filter: before main(), with no word of
+ * why. Do the same first, from the executable's preinit array, which runs
+ * before any shared object's constructor, and SKIP with the reason. That
+ * is also where --probe runs, whatever the filter refuses.
+ */
+static void on_sigsys(int signo)
+{
+	static const char msg[] =
+		"SKIP: membarrier(2) raises SIGSYS (a seccomp filter that traps it)\n";
+
+	(void)signo;
+	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(EXIT_SKIP);
+	_exit(EXIT_SKIP);
+}
+
+static void urcu_probe(int argc, char **argv, char **envp)
+{
+	struct sigaction sa = { .sa_handler = on_sigsys }, old;
+	int q;
+
+	(void)envp;
+	/* _exit: liburcu's destructor must not run without its constructor. */
+	if (probe_requested(argc, argv)) {
+		q = probe_main(argc, argv);
+		fflush(NULL);
+		_exit(q);
+	}
+	sigaction(SIGSYS, &sa, &old);
+	q = sys_membarrier(MEMBARRIER_CMD_QUERY, 0, 0);
+	sigaction(SIGSYS, &old, NULL);
+	if (q < 0 || !(q & MEMBARRIER_CMD_PRIVATE_EXPEDITED))
+		return;		/* liburcu falls back, and so do the checks */
+	if (sys_membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0))
+		skip("membarrier registration for PRIVATE_EXPEDITED (liburcu's) failed: %s",
+		     strerror(errno));
+}
+
+__attribute__((section(".preinit_array"), used))
+static void (*const urcu_probe_entry)(int, char **, char **) = urcu_probe;

@@ -11,8 +11,8 @@
 #include <sys/utsname.h>
 
 #include "arch.h"
-#include "barrier.h"
 #include "executor.h"
+#include "modes.h"
 #include "report.h"
 #include "stress.h"
 #include "util.h"
@@ -21,18 +21,23 @@ void print_banner(const struct stress *s)
 {
 	const struct options *o = &s->opt;
 
-	printf(PROG " " VERSION ": mode %s, pattern %s, %u executors on %d CPUs, %s\n",
-	       mode_names[o->mode], pattern_names[o->pattern], o->threads,
-	       s->nr_allowed, arch_name());
+	const char *gap = mode_gap(o->mode, NULL);
+
+	printf(PROG " " VERSION ": %s %s, pattern %s, %u executors on %d CPUs, %s\n",
+	       o->mode->profile ? "profile" : "mode", o->mode->name,
+	       patterns[o->pattern].name, o->threads, s->nr_allowed,
+	       arch_name());
 	printf("code: %u slots of %d bytes, wx %s%s; %s\n",
 	       o->slots, ARCH_SLOT_SIZE,
 	       s->jit.inplace ? "inplace" : "dual",
 	       s->jit.fallback ? " (memfd_create unavailable)" : "",
 	       arch_describe());
-	if (o->mode == MODE_PRIVATE_EXPEDITED ||
-	    o->mode == MODE_MPROTECT || o->mode == MODE_NONE)
-		printf("note: mode %s is a negative control: it does not serialize cores\n",
-		       mode_names[o->mode]);
+	if (o->mode->profile)
+		printf("profile %s: %s; as read in %s\n", o->mode->name,
+		       o->mode->help, o->mode->models);
+	if (gap)
+		printf("note: insufficient by %s's rules (see the verdict): a negative control here\n",
+		       arch_name());
 	if (o->inject)
 		printf("note: faults injected on purpose: violations are expected\n");
 	if (o->executor_nice)
@@ -102,14 +107,46 @@ static double ratio(const struct phase_result *r)
 	return raw > 0 ? rate(r->rounds, r->verified_s) / raw : 0;
 }
 
+/* What the protocol did, and whether that meets the architecture's rules. */
+static void print_protocol(const struct stress *s,
+			   const struct phase_result *r)
+{
+	const struct sync_state *st = &s->sync;
+	const char *gap = mode_gap(s->mode, st);
+
+	if (s->mode->no_code)
+		return;
+	if (st->calls)
+		printf("  protocol:        %llu barriers, %llu of them SYNC_CORE%s\n",
+		       (unsigned long long)st->calls,
+		       (unsigned long long)st->core_synced,
+		       st->registered ? "" : ", not registered");
+	if (st->fallback)
+		printf("  fallback:        %s (%llu times; %s)\n", st->fallback,
+		       (unsigned long long)st->fallbacks,
+		       strerror(st->last_errno));
+	if (st->ignored)
+		printf("  ignored:         %llu failed barriers (last: %s), as the runtime does\n",
+		       (unsigned long long)st->ignored,
+		       strerror(st->last_errno));
+	if (!gap)
+		printf("  verdict:         sufficient by %s's rules: a stale execution would be the kernel's fault\n",
+		       arch_name());
+	else
+		printf("  verdict:         insufficient by %s's rules, it lacks %s: %s\n",
+		       arch_name(), gap,
+		       r->violations ? "the violations are the protocol's, not the kernel's" :
+				      "that none was seen here proves nothing for it");
+}
+
 void print_phase(const struct stress *s, const struct phase_result *r)
 {
-	char p50[32], p99[32], max[32];
+	char p50[32], p99[32], max[32], label[32];
 	unsigned int i;
 	int c;
 
 	printf("phase %s: %.2f s (%u executors started in %.3f s)\n",
-	       mode_names[r->mode], r->elapsed, s->opt.threads, r->startup_s);
+	       r->mode->name, r->elapsed, s->opt.threads, r->startup_s);
 	printf("  rounds:          %llu (%.1f/s)\n",
 	       (unsigned long long)r->rounds, rate(r->rounds, r->elapsed));
 	printf("  executions:      %llu (%.1f/s)\n",
@@ -121,17 +158,20 @@ void print_phase(const struct stress *s, const struct phase_result *r)
 	if (r->misfetches)
 		printf("  not judged:      %llu (stale after this CPU synchronized itself)\n",
 		       (unsigned long long)r->misfetches);
-	if (uses_barrier(r->mode)) {
+	if (r->barrier_calls) {
 		fmt_ns(p50, sizeof(p50), r->lat_p50);
 		fmt_ns(p99, sizeof(p99), r->lat_p99);
 		fmt_ns(max, sizeof(max), r->lat_max);
+		snprintf(label, sizeof(label), "%s:", r->mode->barrier_name);
 		printf("  %-16s p50 %s, p99 %s, max %s (%llu calls)\n",
-		       r->mode == MODE_MPROTECT ? "mprotect:" : "membarrier:",
-		       p50, p99, max, (unsigned long long)r->barrier_calls);
+		       label, p50, p99, max,
+		       (unsigned long long)r->barrier_calls);
 	} else {
-		printf("  membarrier:      not used in this mode\n");
+		printf("  membarrier:      not used%s\n",
+		       r->mode->barrier ? " on this architecture" : "");
 	}
-	if (r->mode != MODE_RAW)
+	print_protocol(s, r);
+	if (!r->mode->no_code)
 		printf("  grace periods:   %llu (writer waited for free slots %llu times)\n",
 		       (unsigned long long)r->grace_periods,
 		       (unsigned long long)r->writer_waits);
@@ -152,7 +192,7 @@ void print_phase(const struct stress *s, const struct phase_result *r)
 	if (s->opt.verbose > 0 && s->ex) {
 		for (i = 0; i < s->opt.threads; i++)
 			printf("  executor %-4u   %s, %llu executions, %llu violations\n",
-			       i, pattern_names[s->ex[i].pattern],
+			       i, patterns[s->ex[i].pattern].name,
 			       (unsigned long long)s->ex[i].executions,
 			       (unsigned long long)s->ex[i].violations);
 	}
@@ -234,7 +274,7 @@ static void json_phase(const struct stress *s, FILE *f,
 	int c;
 
 	fprintf(f, "{\"mode\": \"%s\", \"elapsed_s\": %.3f, \"startup_s\": %.3f, ",
-		mode_names[r->mode], r->elapsed, r->startup_s);
+		r->mode->name, r->elapsed, r->startup_s);
 	fprintf(f, "\"rounds\": %llu, \"rounds_per_s\": %.1f, ",
 		(unsigned long long)r->rounds, rate(r->rounds, r->elapsed));
 	fprintf(f, "\"executions\": %llu, \"violations\": %llu, ",
@@ -250,7 +290,7 @@ static void json_phase(const struct stress *s, FILE *f,
 	fprintf(f, "\"fork_errors\": %llu, ",
 		(unsigned long long)r->fork_errors);
 	fprintf(f, "\"membarrier\": {\"used\": %s, \"calls\": %llu, \"p50_ns\": %llu, \"p99_ns\": %llu, \"max_ns\": %llu}, ",
-		uses_barrier(r->mode) ? "true" : "false",
+		r->barrier_calls ? "true" : "false",
 		(unsigned long long)r->barrier_calls,
 		(unsigned long long)r->lat_p50,
 		(unsigned long long)r->lat_p99,
@@ -267,6 +307,26 @@ static void json_phase(const struct stress *s, FILE *f,
 	}
 	fprintf(f, "], \"watchdog_fired\": %s}",
 		r->watchdog_fired ? "true" : "false");
+}
+
+static void json_protocol(const struct stress *s, FILE *f)
+{
+	const struct sync_state *st = &s->sync;
+	const char *gap = mode_gap(s->mode, st);
+
+	fprintf(f, "  \"protocol\": {\"models\": ");
+	json_string(f, s->mode->models ? s->mode->models : "");
+	fprintf(f, ", \"barriers\": %llu, \"sync_core\": %llu, \"registered\": %s, ",
+		(unsigned long long)st->calls,
+		(unsigned long long)st->core_synced,
+		st->registered ? "true" : "false");
+	fprintf(f, "\"fallbacks\": %llu, \"fallback\": ",
+		(unsigned long long)st->fallbacks);
+	json_string(f, st->fallback ? st->fallback : "");
+	fprintf(f, ", \"ignored_failures\": %llu, \"meets_arch_rules\": %s, \"lacks\": ",
+		(unsigned long long)st->ignored, gap ? "false" : "true");
+	json_string(f, gap ? gap : "");
+	fprintf(f, "},\n");
 }
 
 FILE *open_json(const char *path)
@@ -297,8 +357,10 @@ int write_json(const struct stress *s, FILE *f, const char *path,
 	fprintf(f, ", \"cpus_online\": %d, \"arch_detail\": ", get_nprocs());
 	json_string(f, arch_describe());
 	fprintf(f, "},\n");
-	fprintf(f, "  \"mode\": \"%s\",\n  \"pattern\": \"%s\",\n",
-		mode_names[main_res->mode], pattern_names[s->opt.pattern]);
+	fprintf(f, "  \"%s\": \"%s\",\n  \"pattern\": \"%s\",\n",
+		s->mode->profile ? "profile" : "mode", s->mode->name,
+		patterns[s->opt.pattern].name);
+	json_protocol(s, f);
 	fprintf(f, "  \"threads\": %u,\n  \"slots\": %u,\n  \"wx\": \"%s\",\n",
 		s->opt.threads, s->opt.slots,
 		s->jit.inplace ? "inplace" : "dual");

@@ -17,7 +17,7 @@ struct stress;
 
 /* What one phase did, collected once its threads stopped. */
 struct phase_result {
-	enum mode mode;
+	const struct mode *mode;
 	double elapsed;
 	uint64_t rounds;
 	uint64_t executions;

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "arch.h"
-#include "barrier.h"
+#include "modes.h"
 #include "executor.h"
 #include "jit.h"
 #include "latency.h"
@@ -219,7 +219,7 @@ static void phase_monitor(struct phase *ph)
 				ex += __atomic_load_n(&s->ex[i].executions,
 						      __ATOMIC_RELAXED);
 			fprintf(stderr, "\r%s: %.0f s, %llu rounds, %llu executions ",
-				mode_names[s->mode], (now - ph->start) / 1e9,
+				s->mode->name, (now - ph->start) / 1e9,
 				(unsigned long long)__atomic_load_n(&s->rounds,
 							__ATOMIC_RELAXED),
 				(unsigned long long)ex);
@@ -311,15 +311,14 @@ static void phase_collect(struct phase *ph)
 	}
 }
 
-static void run_phase(struct stress *s, enum mode mode,
+static void run_phase(struct stress *s, const struct mode *mode,
 		      struct phase_result *res)
 {
 	struct phase ph = {
 		.s = s,
 		.res = res,
 		.n = s->opt.threads,
-		.forking = s->opt.pattern == PAT_FORK ||
-			   s->opt.pattern == PAT_MIXED,
+		.forking = patterns[s->opt.pattern].forks,
 	};
 
 	memset(res, 0, sizeof(*res));
@@ -400,8 +399,7 @@ static void install_stop_signals(void)
 static int judge_work(const struct stress *s, const struct phase_result *r,
 		      int exit_code)
 {
-	bool forking = s->opt.pattern == PAT_FORK ||
-		       s->opt.pattern == PAT_MIXED;
+	bool forking = patterns[s->opt.pattern].forks;
 
 	if (exit_code != EXIT_OK || r->interrupted)
 		return exit_code;
@@ -418,7 +416,7 @@ static int judge_work(const struct stress *s, const struct phase_result *r,
 	if (forking && !r->forks && r->fork_errors) {
 		printf("SKIP: every fork() failed (%llu times, last: %s): --pattern %s did not run\n",
 		       (unsigned long long)r->fork_errors,
-		       strerror(r->fork_errno), pattern_names[s->opt.pattern]);
+		       strerror(r->fork_errno), patterns[s->opt.pattern].name);
 		return EXIT_SKIP;
 	}
 	return exit_code;
@@ -428,6 +426,7 @@ int main(int argc, char **argv)
 {
 	static struct stress stress;
 	struct stress *s = &stress;
+	struct sync_state raw;
 	struct phase_result res;
 	int exit_code = EXIT_OK;
 	FILE *json = NULL;
@@ -436,11 +435,10 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	arch_init();
 	setup_cpus(s);
-	barrier_check_kernel(s->opt.mode);
+	mode_setup(s->opt.mode, &s->sync);
 	if (s->opt.compare_raw)
-		barrier_check_kernel(MODE_RAW);
+		mode_setup(mode_find("raw", false), &raw);
 	jit_setup(&s->jit, s->opt.slots, s->opt.wx_inplace);
-	barrier_init();
 	install_fault_handlers();
 	install_stop_signals();
 	if (s->opt.json)

@@ -13,13 +13,15 @@
 
 #include "jit.h"
 #include "latency.h"
+#include "modes.h"
 #include "options.h"
 
 struct executor;
 
 struct stress {
 	struct options opt;
-	enum mode mode;			/* of the phase being run */
+	const struct mode *mode;	/* of the phase being run */
+	struct sync_state sync;		/* what its barrier did */
 	struct jit jit;
 	int nr_cpus;
 	int allowed[CPU_SETSIZE];

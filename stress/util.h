@@ -22,10 +22,12 @@
 #define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
 
 /* Print "stress-syncore: MESSAGE" on stderr and exit 1. */
-void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
 
 /* Print "SKIP: MESSAGE" on stdout and exit 4 (unsupported kernel). */
-void skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void skip(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
 
 static inline uint64_t now_ns(void)
 {

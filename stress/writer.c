@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The writer of stress-syncore: it patches a free slot with the next
- * generation, runs the barrier of the mode, publishes the slot and retires
- * the previous one to a reclaimer thread (urcu grace periods). Also the
- * test-only faults and the --compare-raw windows.
+ * generation, runs the cache maintenance and the barrier of the mode,
+ * publishes the slot and retires the previous one to a reclaimer thread
+ * (urcu grace periods). Also the test-only faults and the --compare-raw
+ * windows.
  */
 #include <errno.h>
 #include <limits.h>
@@ -18,8 +19,8 @@
 
 #include <urcu/urcu-memb.h>
 
-#include "barrier.h"
 #include "jit.h"
+#include "modes.h"
 #include "stress.h"
 #include "util.h"
 #include "writer.h"
@@ -202,8 +203,8 @@ void *writer_main(void *arg)
 				continue;
 			}
 		}
-		if (s->mode == MODE_RAW) {
-			barrier(s->mode, &s->lat, &rng);
+		if (s->mode->no_code) {
+			mode_barrier(s->mode, &s->sync, &s->lat, &rng);
 			__atomic_store_n(&s->rounds, ++round, __ATOMIC_RELAXED);
 			continue;
 		}
@@ -216,10 +217,10 @@ void *writer_main(void *arg)
 			publish(s, slot, gen);
 			wait_inject_window(s, gen);
 		}
-		jit_write(&s->jit, slot, gen,
+		jit_write(&s->jit, s->mode, slot, gen,
 			  (s->opt.inject & INJECT_SIGILL) &&
 			  round + 1 == INJECT_SIGILL_ROUND);
-		barrier(s->mode, &s->lat, &rng);
+		mode_barrier(s->mode, &s->sync, &s->lat, &rng);
 		if (!(s->opt.inject & INJECT_PUBLISH_EARLY)) {
 			publish(s, slot, gen);
 			if ((s->opt.inject & INJECT_SIGILL) &&

@@ -4,10 +4,11 @@
  * errno (seccomp filter), to test how stress-syncore handles a kernel
  * without CONFIG_MEMBARRIER (ENOSYS) or a sandbox that denies it (EPERM);
  * with --cmd N, only membarrier command N fails (a sandbox that refuses
- * one registration). SIGSYS: the call raises SIGSYS instead (a filter that
- * traps or kills, as old container profiles did).
+ * one registration). EINVAL: a kernel or sandbox without that command.
+ * SIGSYS: the call raises SIGSYS instead (a filter that traps or kills, as
+ * old container profiles did).
  *
- * Usage: deny-membarrier ENOSYS|EPERM|SIGSYS [--cmd N] COMMAND [ARG]...
+ * Usage: deny-membarrier ENOSYS|EPERM|EINVAL|SIGSYS [--cmd N] COMMAND [ARG]...
  */
 #include <errno.h>
 #include <linux/filter.h>
@@ -26,8 +27,8 @@ int main(int argc, char **argv)
 	int first = 2, only = 0;
 
 	if (argc < 3 || (strcmp(argv[1], "ENOSYS") && strcmp(argv[1], "EPERM") &&
-			 strcmp(argv[1], "SIGSYS"))) {
-		fprintf(stderr, "usage: %s ENOSYS|EPERM|SIGSYS [--cmd N] COMMAND [ARG]...\n",
+			 strcmp(argv[1], "EINVAL") && strcmp(argv[1], "SIGSYS"))) {
+		fprintf(stderr, "usage: %s ENOSYS|EPERM|EINVAL|SIGSYS [--cmd N] COMMAND [ARG]...\n",
 			argv[0]);
 		return 2;
 	}
@@ -35,7 +36,8 @@ int main(int argc, char **argv)
 		ret = SECCOMP_RET_TRAP;
 	else
 		ret = SECCOMP_RET_ERRNO |
-		      (strcmp(argv[1], "ENOSYS") ? EPERM : ENOSYS);
+		      (!strcmp(argv[1], "ENOSYS") ? ENOSYS :
+		       !strcmp(argv[1], "EINVAL") ? EINVAL : EPERM);
 	if (!strcmp(argv[2], "--cmd") && argc > 4) {
 		cmd = strtoul(argv[3], NULL, 0);
 		only = 1;

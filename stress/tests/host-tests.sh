@@ -7,6 +7,8 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/ktap.sh"
 . "$here/ktap-stress.sh"
+# shellcheck source=stress/tests/profiles.sh
+. "$here/profiles.sh"
 
 bin=${1:?usage: $0 STRESS-SYNCORE [DENY-MEMBARRIER]}
 deny=${2:-}
@@ -42,10 +44,13 @@ run()
 	return 0
 }
 
-modes="sync-core consumer-fence private-expedited mprotect none raw"
-patterns="busy sleepy migrate fork mixed"
-bad_options=17
-ktap_header $((6 + 5 + 5 + bad_options + 11 + 3 + 2 + 6 + 5 + 5))
+# The tables, as -h prints them.
+modes=$(table_names "$bin" Modes)
+patterns=$(table_names "$bin" Patterns)
+nmodes=$(echo "$modes" | wc -w)
+npatterns=$(echo "$patterns" | wc -w)
+bad_options=20
+ktap_header $((nmodes + npatterns + 5 + bad_options + 11 + 3 + 2 + 6 + 5 + 5 + 6))
 
 for m in $modes; do
 	run "mode $m: 1 s, 4 executors, no violation" 0 \
@@ -119,6 +124,12 @@ bad "--mode raw --inject publish-early" "need a mode that publishes code" \
 	--mode raw --inject publish-early
 bad "--inject stall --watchdog 0" "stall needs the watchdog" \
 	--inject stall --watchdog 0
+bad "--profile bogus" "invalid --profile 'bogus' (expected wasmtime," \
+	--profile bogus
+bad "--mode with --profile" "--mode and --profile exclude each other" \
+	--mode none --profile art
+bad "--profile raw (a mode, not a profile)" "invalid --profile 'raw'" \
+	--profile raw
 
 name="-t 64 on $(nproc) CPUs: 2 s, no violation"
 run "$name" 0 -t 64 -d 2 && ktap_ok "$name"
@@ -407,6 +418,73 @@ for doc in help man rst readme; do
 	fi
 done
 [ -n "$want" ] || { ktap_diag "no options found in options.c"; ok=1; }
+ktap_result "$name" $ok
+
+# Runtime profiles: what each runtime does, judged by the arch's rules.
+profile_verdicts "--profile: each runtime's verdict is the manual's for $(uname -m)" \
+	"$(uname -m)" "$bin"
+
+# fail_case NAME "DENY-ARGS" PATTERN JQ ARGS...: a run under a filter
+# that exits 0, prints PATTERN and whose JSON satisfies JQ.
+deny_case()
+{
+	local name=$1 how=$2 pattern=$3 query=$4 rc
+	shift 4
+	if [ -z "$deny" ]; then
+		ktap_skip "$name" "no deny-membarrier helper given"
+		return
+	fi
+	# shellcheck disable=SC2086
+	"$deny" $how "$bin" --json "$tmp/d.json" "$@" >"$out" 2>&1
+	rc=$?
+	grep -E '^  (protocol|fallback|ignored|verdict)|^profile|^result' "$out" |
+		sed 's/^/# /'
+	[ "$rc" -eq 0 ] && grep -q -- "$pattern" "$out" &&
+		jq -e "$query" "$tmp/d.json" >/dev/null
+	ktap_result "$name" $?
+}
+deny_case "--profile art, SYNC_CORE registration refused: ignored, judged insufficient" \
+	"EPERM --cmd 64" '^  ignored: .* failed barriers' \
+	'.protocol.ignored_failures > 0 and .protocol.meets_arch_rules == false and .profile == "art"' \
+	--profile art -t 2 -d 1
+deny_case "--profile dotnet, QUERY refused: the mprotect fallback" \
+	"EPERM --cmd 0" '^  fallback: *mprotect() of a helper page' \
+	'.protocol.fallbacks > 0 and .protocol.registered == false' \
+	--profile dotnet -t 2 -d 1
+
+# --probe replays each runtime's start-up and one barrier, in a child.
+name="--probe: each runtime's path here, and the verdict"
+"$bin" --probe --json "$tmp/p.json" >"$out" 2>&1
+sed -n '/^what each runtime/,/^conclusion/p' "$out" | sed 's/^/# /'
+[ "$(jq '.runtimes | length' "$tmp/p.json")" -eq \
+  "$(table_names "$bin" "Runtime profiles" | wc -l)" ] &&
+	grep -qE '^  art +SYNC_CORE: sufficient$' "$out"
+ktap_result "$name" $?
+
+name="--probe under a filter trapping membarrier: each runtime still judged"
+if [ -z "$deny" ]; then
+	ktap_skip "$name" "no deny-membarrier helper given"
+else
+	"$deny" SIGSYS "$bin" --probe >"$out" 2>&1
+	rc=$?
+	sed -n '/^what each runtime/,/^conclusion/p' "$out" | sed 's/^/# /'
+	[ "$rc" -eq 0 ] && grep -qE '^  art +killed by SIGSYS$' "$out" &&
+		grep -qE '^  hotspot +no barrier, executors fence: sufficient$' "$out"
+	ktap_result "$name" $?
+fi
+
+# The tables of modes, profiles and patterns are the source of -h; the
+# man page and the manual describe each row.
+name="modes, profiles and patterns: each row in the man page and the manual"
+ok=0
+for section in Modes "Runtime profiles" Patterns; do
+	for n in $(table_names "$bin" "$section"); do
+		grep -qE "^\.B $n\b|^\.BR $n\b" "$here/../stress-syncore.1" ||
+			{ ktap_diag "$n: not in the man page"; ok=1; }
+		grep -qF "\`\`$n\`\`" "$top/Documentation/stress-syncore.rst" ||
+			{ ktap_diag "$n: not in the manual"; ok=1; }
+	done
+done
 ktap_result "$name" $ok
 
 name="-h prints usage and exits 0"
