@@ -59,9 +59,9 @@ static const char usage_text[] =
 "      --cpus LIST        run executors on these CPUs (e.g. 0-3,6)\n"
 "      --seed N           seed for sleeps, migrations and stalls\n"
 "      --json FILE        write the results as JSON to FILE\n"
-"      --executor-nice N  run the executors at nice N (0..19, default 0): with\n"
-"                         many more executors than CPUs, the writer's share\n"
-"                         of the CPU, and so the verified rounds, grow\n"
+"      --executor-nice N  run the executors at nice N (0..19; default 19 with\n"
+"                         more than 8 executors per CPU, else 0): the writer\n"
+"                         keeps its share of the CPU and verifies rounds\n"
 "      --watchdog SECS    fail when a thread makes no progress for SECS\n"
 "                         (default 20, 0 disables)\n"
 "      --compare-raw      alternate 10 ms windows of raw membarrier calls with\n"
@@ -341,6 +341,7 @@ void parse_options(int argc, char **argv, struct options *o)
 	o->slots = 32768;
 	o->seed = 1;
 	o->watchdog = 20;
+	o->executor_nice = -1;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":t:d:n:qvh", long_options,

@@ -52,7 +52,7 @@ struct options {
 	int verbose;			/* -1 quiet, 0, 1 verbose */
 	unsigned int inject;
 	double watchdog;		/* seconds, 0 = off */
-	int executor_nice;		/* 0..19, the executors' nice value */
+	int executor_nice;		/* 0..19; -1: 19 past 8 per CPU */
 	bool compare_raw;
 };
 

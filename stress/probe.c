@@ -321,15 +321,10 @@ static void report(FILE *f, bool json, const struct result *r,
 		   unsigned int nrt)
 {
 	struct utsname u;
-	char pti[128] = "unknown";
-	FILE *v = fopen("/sys/devices/system/cpu/vulnerabilities/meltdown", "r");
+	const char *pti = meltdown_status();
 	const char *sep = "";
 	int i;
 
-	if (v && fgets(pti, sizeof(pti), v))
-		pti[strcspn(pti, "\n")] = 0;
-	if (v)
-		fclose(v);
 	uname(&u);
 	if (json) {
 		fprintf(f, "{\n  \"kernel_release\": \"%s\", \"machine\": \"%s\", \"arch\": \"%s\",\n",

@@ -220,9 +220,15 @@ static void print_context(const struct exec_record *r)
 void print_violations(const struct stress *s)
 {
 	unsigned int i, j, shown = 0, limit = s->opt.verbose > 0 ? 1000 : 10;
+	uint64_t total = 0;
 
 	if (!s->ex)
 		return;
+	for (i = 0; i < s->opt.threads; i++)
+		total += s->ex[i].nviol;
+	if (total)
+		printf("violations seen on %s; the kernel says of Meltdown: %s (PTI on x86: every return to user mode serializes)\n",
+		       arch_name(), meltdown_status());
 	for (i = 0; i < s->opt.threads; i++) {
 		const struct executor *e = &s->ex[i];
 

@@ -406,7 +406,8 @@ static int judge_work(const struct stress *s, const struct phase_result *r,
 	if (!r->rounds) {
 		printf("FAIL: no round was verified in %.2f s: nothing was checked\n",
 		       r->elapsed);
-		if (s->opt.threads > 8U * s->nr_allowed)
+		if (s->opt.threads > 8U * s->nr_allowed &&
+		    s->opt.executor_nice < 19)
 			printf("hint: %u executors on %d CPUs leave the writer little CPU time: --executor-nice 19 gives it more\n",
 			       s->opt.threads, s->nr_allowed);
 		fprintf(stderr, PROG ": no round was verified in %.2f s\n",
@@ -435,6 +436,10 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	arch_init();
 	setup_cpus(s);
+	/* Thousands of equal executors would starve the one writer. */
+	if (s->opt.executor_nice < 0)
+		s->opt.executor_nice =
+			s->opt.threads > 8U * s->nr_allowed ? 19 : 0;
 	mode_setup(s->opt.mode, &s->sync);
 	if (s->opt.compare_raw)
 		mode_setup(mode_find("raw", false), &raw);

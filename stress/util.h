@@ -29,6 +29,12 @@ void die(const char *fmt, ...)
 void skip(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
 
+/*
+ * The kernel's Meltdown line ("Mitigation: PTI", "Not affected", ...) or
+ * "unknown". With PTI every return to user mode on x86 writes CR3.
+ */
+const char *meltdown_status(void);
+
 static inline uint64_t now_ns(void)
 {
 	struct timespec ts;

@@ -76,11 +76,12 @@ if run "$name" 1 -t 4 -d 1 --inject sigill; then
 	grep -q 'slot [0-9]* generation [0-9]*: SIGILL in JIT code' "$out"
 	ktap_result "$name" $?
 fi
-name="a violation comes with its context: moved or slept, the barrier it ran after"
+name="a violation comes with its context: moved or slept, the barrier it ran after, PTI"
 if run "$name" 1 -t 2 -d 1 --pattern sleepy --inject publish-early; then
-	grep -m1 -A1 '^violation:' "$out" | sed 's/^/# /'
+	grep -m1 -B1 -A1 '^violation:' "$out" | sed 's/^/# /'
 	grep -A1 '^violation: .* (stale)' "$out" |
-		grep -qE '^  context: (stayed on|migrated from) cpu [0-9]+, slept since .*; it read generation [0-9]+'
+		grep -qE '^  context: (stayed on|migrated from) cpu [0-9]+, slept since .*; it read generation [0-9]+' &&
+		grep -qE '^violations seen on [a-z0-9_]+; the kernel says of Meltdown: ' "$out"
 	ktap_result "$name" $?
 fi
 name="publish-early with --wx inplace: detected"
@@ -203,8 +204,8 @@ else
 	[ "$rc" -eq 1 ] && grep -q '^FAIL: no round was verified' "$out"
 	ktap_result "$name" $?
 fi
-name="-t 4096 --executor-nice 19: started behind a barrier, verified PASS"
-if run "$name" 0 -t 4096 -d 2 --executor-nice 19 --watchdog 20; then
+name="-t 4096 -d 2: started behind a barrier, executors at nice 19, verified PASS"
+if run "$name" 0 -t 4096 -d 2 --watchdog 20; then
 	grep -E '^(phase|result)' "$out" | sed 's/^/# /'
 	grep -qE '^phase .*\(4096 executors started in [0-9.]+ s\)' "$out"
 	ktap_result "$name" $?
