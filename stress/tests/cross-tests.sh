@@ -38,35 +38,7 @@ if ! "$@" ARCH="$arch" >"$tmp/build.log" 2>&1; then
 		profiles fallback; do
 		ktap_skip "$arch $t under qemu-user" "the build failed"
 	done
-	name="$arch --profile under qemu-user: each runtime's verdict is the manual's"
-if [ -n "$qemu" ]; then
-	profile_verdicts "$name" "$arch" "$qemu" "$bin"
-else
-	ktap_skip "$name" "$qemu_name is not installed"
-fi
-
-# A kernel without SYNC_CORE (EINVAL, a filter on the host's membarrier
-# that qemu-user calls): each runtime takes its own way out.
-case $arch in
-arm64) name="$arch --probe, SYNC_CORE EINVAL: wasmtime falls back to GLOBAL, art ignores it" ;;
-*) name="$arch --probe, SYNC_CORE EINVAL: wasmtime needs none, art ignores it" ;;
-esac
-if [ -z "$qemu" ] || [ -z "${DENY:-}" ]; then
-	ktap_skip "$name" "needs $qemu_name and DENY (deny-membarrier)"
-else
-	"$DENY" EINVAL --cmd 32 "$qemu" "$bin" --probe >"$out" 2>&1
-	rc=$?
-	sed -n '/^what each runtime/,/^conclusion/p' "$out" | sed 's/^/# /'
-	case $arch in
-	arm64) want='^  wasmtime +falls back to MEMBARRIER_CMD_GLOBAL.*: insufficient' ;;
-	*) want='^  wasmtime +no barrier: sufficient' ;;
-	esac
-	[ "$rc" -eq 0 ] && grep -qE "$want" "$out" &&
-		grep -qE '^  art +SYNC_CORE fails \(Invalid argument\), ignored' "$out"
-	ktap_result "$name" $?
-fi
-
-ktap_finish
+	ktap_finish
 fi
 ktap_ok "$arch static cross build"
 bin=$("$@" -s ARCH="$arch" print-bin)
