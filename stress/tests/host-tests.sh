@@ -50,7 +50,7 @@ patterns=$(table_names "$bin" Patterns)
 nmodes=$(echo "$modes" | wc -w)
 npatterns=$(echo "$patterns" | wc -w)
 bad_options=20
-ktap_header $((nmodes + npatterns + 5 + bad_options + 11 + 3 + 2 + 6 + 5 + 5 + 6))
+ktap_header $((nmodes + npatterns + 5 + bad_options + 11 + 3 + 3 + 6 + 5 + 5 + 6))
 
 for m in $modes; do
 	run "mode $m: 1 s, 4 executors, no violation" 0 \
@@ -243,9 +243,13 @@ fi
 
 # A signal stops the run like its end of time: the summary and the JSON
 # are written, the run says it was interrupted, the exit status is 128+N.
-for sig in INT TERM; do
-	name="SIG$sig mid-run: summary and JSON kept, exit $((128 + $(kill -l $sig)))"
-	"$bin" -t 2 -d 60 --json "$tmp/sig.json" >"$out" 2>&1 &
+# SIGHUP stops a run bounded only by -n: the signal is its only end.
+for sig in INT TERM HUP; do
+	limit="-d 60"
+	[ $sig = HUP ] && limit="-n 4000000000"
+	name="SIG$sig mid-run ($limit): summary and JSON kept, exit $((128 + $(kill -l $sig)))"
+	# shellcheck disable=SC2086
+	"$bin" -t 2 $limit --json "$tmp/sig.json" >"$out" 2>&1 &
 	pid=$!
 	sleep 1.5
 	kill -s "$sig" "$pid"
