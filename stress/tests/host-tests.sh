@@ -50,7 +50,7 @@ patterns=$(table_names "$bin" Patterns)
 nmodes=$(echo "$modes" | wc -w)
 npatterns=$(echo "$patterns" | wc -w)
 bad_options=20
-ktap_header $((nmodes + npatterns + 5 + bad_options + 11 + 3 + 3 + 6 + 5 + 5 + 6))
+ktap_header $((nmodes + npatterns + 5 + bad_options + 11 + 3 + 3 + 8 + 5 + 5 + 6))
 
 for m in $modes; do
 	run "mode $m: 1 s, 4 executors, no violation" 0 \
@@ -274,6 +274,19 @@ rc=$?
 sed 's/^/# /' "$out"
 [ "$rc" -eq 1 ] && [ $(($(date +%s) - start)) -le 2 ] &&
 	grep -q 'json /nonexistent/x: No such file' "$out" && ! grep -q '^phase' "$out"
+ktap_result "$name" $?
+name="--json DIR: refused before the run, exit 1"
+"$bin" -t 2 -d 5 --json "$tmp" >"$out" 2>&1
+rc=$?
+sed 's/^/# /' "$out"
+[ "$rc" -eq 1 ] && grep -q "json $tmp: Is a directory" "$out" &&
+	! grep -q '^phase' "$out"
+ktap_result "$name" $?
+name="--json /proc/version: the error at close fails the run"
+"$bin" -q -t 2 -d 1 --json /proc/version >"$out" 2>&1
+rc=$?
+grep 'stress-syncore:' "$out" | sed 's/^/# /'
+[ "$rc" -eq 1 ] && grep -q 'json /proc/version: ' "$out"
 ktap_result "$name" $?
 name="--json /dev/full: the write error fails the run"
 "$bin" -q -t 2 -d 1 --json /dev/full >"$out" 2>&1
