@@ -314,7 +314,8 @@ if run "$name" 0 -q -t 4 -d 1 --json "$tmp/r.json"; then
 		.membarrier_latency_ns.p50 .membarrier_latency_ns.p99
 		.membarrier_latency_ns.max .cpu_attribution .mode .pattern
 		.threads .environment.kernel_release .environment.cpu_model
-		.phase.per_cpu[0].executions .exit_code'
+		.phase.per_cpu[0].executions .exit_code .protocol.barriers
+		.protocol.sync_core .protocol.meets_arch_rules'
 	ok=0
 	python3 -m json.tool "$tmp/r.json" >/dev/null || ok=1
 	for f in $fields; do
