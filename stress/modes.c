@@ -85,51 +85,57 @@ static bool barrier_mprotect(const struct mode *m, struct sync_state *st)
 
 /*
  * Wasmtime's pipeline flush, on the architectures it issues one: SYNC_CORE;
- * on EPERM register and retry; on EINVAL MEMBARRIER_CMD_GLOBAL. Any other
- * failure makes Wasmtime fail to publish the code: here, die.
+ * on EPERM register and retry; on EINVAL MEMBARRIER_CMD_GLOBAL. 0, or the
+ * errno with which Wasmtime fails to publish the code.
  */
-static bool barrier_wasmtime(const struct mode *m, struct sync_state *st)
+static int wasmtime_flush(struct sync_state *st)
 {
-	int err;
+	int err = try_cmd(SYNC_CORE);
 
-	if (!m->sync_core_on[arch_id()])
-		return false;
-	err = try_cmd(SYNC_CORE);
 	if (err == EPERM && !try_cmd(REGISTER(SYNC_CORE))) {
 		st->registered = true;
 		err = try_cmd(SYNC_CORE);
 	}
 	if (!err) {
 		st->core_synced++;
-		return true;
+		return 0;
 	}
-	if (err == EINVAL) {
-		st->fallbacks++;
-		st->fallback = "MEMBARRIER_CMD_GLOBAL, a memory barrier only";
-		st->last_errno = err;
-		err = try_cmd(MEMBARRIER_CMD_GLOBAL);
-		if (!err)
-			return true;
-	}
-	die("wasmtime's pipeline flush fails here: %s", strerror(err));
+	if (err != EINVAL)
+		return err;
+	st->fallbacks++;
+	st->fallback = "MEMBARRIER_CMD_GLOBAL, a memory barrier only";
+	st->last_errno = err;
+	return try_cmd(MEMBARRIER_CMD_GLOBAL);
+}
+
+static bool barrier_wasmtime(const struct mode *m, struct sync_state *st)
+{
+	int err;
+
+	if (!m->sync_core_on[arch_id()])
+		return false;
+	err = wasmtime_flush(st);
+	if (err)
+		die("wasmtime's pipeline flush fails here: %s", strerror(err));
+	return true;
 }
 
 /* The first flush registers, as Wasmtime's does: a failure is a SKIP. */
 static int setup_wasmtime(const struct mode *m, struct sync_state *st,
 			  char *why, size_t len)
 {
+	struct sync_state first = { 0 };
 	int err;
 
-	if (!m->sync_core_on[arch_id()] || try_cmd(SYNC_CORE) != EPERM)
+	if (!m->sync_core_on[arch_id()])
 		return 0;
-	err = try_cmd(REGISTER(SYNC_CORE));
-	if (err) {
-		snprintf(why, len, "wasmtime could not publish code here: registering for SYNC_CORE after EPERM failed: %s",
-			 strerror(err));
-		return -1;
-	}
-	st->registered = true;
-	return 0;
+	err = wasmtime_flush(&first);
+	st->registered = first.registered;
+	if (!err)
+		return 0;
+	snprintf(why, len, "wasmtime could not publish code here: its pipeline flush fails: %s",
+		 strerror(err));
+	return -1;
 }
 
 /* ART registers once and logs a failure; later results are ignored. */
