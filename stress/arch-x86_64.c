@@ -26,8 +26,8 @@ void arch_init(void)
 	if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx))
 		has_serialize = !!(edx & (1u << 14));
 	snprintf(description, sizeof(description),
-		 "coherent icache, consumer fence %s",
-		 arch_fence_name());
+		 "coherent icache, SERIALIZE %s, consumer fence %s",
+		 has_serialize ? "yes" : "no", arch_fence_name());
 }
 
 const char *arch_name(void)
