@@ -282,18 +282,19 @@ sed 's/^/# /' "$out"
 [ "$rc" -eq 1 ] && grep -q "json $tmp: Is a directory" "$out" &&
 	! grep -q '^phase' "$out"
 ktap_result "$name" $?
-name="--json /proc/version: the error at close fails the run"
-"$bin" -q -t 2 -d 1 --json /proc/version >"$out" 2>&1
-rc=$?
-grep 'stress-syncore:' "$out" | sed 's/^/# /'
-[ "$rc" -eq 1 ] && grep -q 'json /proc/version: ' "$out"
-ktap_result "$name" $?
-name="--json /dev/full: the write error fails the run"
-"$bin" -q -t 2 -d 1 --json /dev/full >"$out" 2>&1
-rc=$?
-grep 'stress-syncore:' "$out" | sed 's/^/# /'
-[ "$rc" -eq 1 ] && grep -q 'json /dev/full: No space left' "$out"
-ktap_result "$name" $?
+# json_fails NAME FILE MESSAGE: writing FILE fails the run with MESSAGE.
+json_fails()
+{
+	"$bin" -q -t 2 -d 1 --json "$2" >"$out" 2>&1
+	rc=$?
+	grep 'stress-syncore:' "$out" | sed 's/^/# /'
+	[ "$rc" -eq 1 ] && grep -q "json $2: $3" "$out"
+	ktap_result "$1" $?
+}
+json_fails "--json /proc/version: the error at close fails the run" \
+	/proc/version "Input/output error"
+json_fails "--json /dev/full: the write error fails the run" /dev/full \
+	"No space left"
 name="stdout on /dev/full: the write error fails the run"
 "$bin" -t 2 -d 1 >/dev/full 2>"$out"
 rc=$?
