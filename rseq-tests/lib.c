@@ -57,7 +57,7 @@ static void usage(FILE *f, const char *extra)
 		"  -t MULT     worker threads per allowed CPU, 1 to 64 (default 4)\n"
 		"  -d SECONDS  how long each timed test runs, 0.01 to 3600 (default 1)\n"
 		"  -T SECONDS  budget for the whole run, 1 to 86400: each test's timeout\n"
-		"              is its share (default: none)\n"
+		"              is its share (default: none; a timeout is 6 x -d + 60 s)\n"
 		"  -c NAMES    run only these tests: a full name as -l prints it, or a\n"
 		"              fixture, fixture.variant or test name\n"
 		"  -l          list the tests (those of -c) and exit\n"
@@ -67,28 +67,39 @@ static void usage(FILE *f, const char *extra)
 		program_invocation_short_name, extra ? extra : "");
 }
 
-/* A finite number of seconds within [min, max], or 0 when @zero_ok. */
-static bool parse_seconds(const char *arg, double min, double max,
-			  bool zero_ok, double *out)
+/* The numeric options: the values each takes. */
+static const struct rt_number {
+	int opt;
+	double min, max;
+	bool whole;
+	bool zero_ok;		/* 0 as well: "none" */
+	const char *want;
+} numbers[] = {
+	{ 't', 1, 64, true, false, "a whole number from 1 to 64" },
+	{ 'd', 0.01, 3600, false, false, "seconds, from 0.01 to 3600" },
+	{ 'T', 1, 86400, false, true, "seconds, from 1 to 86400 (0: no budget)" },
+};
+
+/* Parse @arg for numeric option @opt into *@out; 2 (named) if it is bad. */
+static int parse_number(int opt, const char *arg, double *out)
 {
+	const struct rt_number *n = numbers;
 	char *end;
 	double v;
 
+	while (n->opt != opt)
+		n++;
 	errno = 0;
 	v = strtod(arg, &end);
-	if (end == arg || *end || errno || !isfinite(v))
-		return false;
-	if (!(zero_ok && v == 0) && (v < min || v > max))
-		return false;
+	if (end == arg || *end || errno || !isfinite(v) ||
+	    (n->whole && v != (long)v) ||
+	    (!(n->zero_ok && v == 0) && (v < n->min || v > n->max))) {
+		fprintf(stderr, "%s: bad -%c '%s': %s\n",
+			program_invocation_short_name, opt, arg, n->want);
+		return 2;
+	}
 	*out = v;
-	return true;
-}
-
-static int bad_option(int opt, const char *arg, const char *want)
-{
-	fprintf(stderr, "%s: bad -%c '%s': %s\n",
-		program_invocation_short_name, opt, arg, want);
-	return 2;
+	return 0;
 }
 
 int rt_parse_options(int argc, char **argv, const char *usage_extra)
@@ -97,32 +108,23 @@ int rt_parse_options(int argc, char **argv, const char *usage_extra)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end;
-	long v;
+	double v;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "t:d:T:c:lh", longopts,
 				  NULL)) != -1) {
 		switch (opt) {
 		case 't':
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (end == optarg || *end || errno || v < 1 || v > 64)
-				return bad_option(opt, optarg,
-						  "a whole number from 1 to 64");
-			rt_opt.mult = v;
-			break;
 		case 'd':
-			if (!parse_seconds(optarg, 0.01, 3600, false,
-					   &rt_opt.duration))
-				return bad_option(opt, optarg,
-						  "seconds, from 0.01 to 3600");
-			break;
 		case 'T':
-			if (!parse_seconds(optarg, 1, 86400, true,
-					   &rt_opt.budget))
-				return bad_option(opt, optarg,
-						  "seconds, from 1 to 86400 (0: no budget)");
+			if (parse_number(opt, optarg, &v))
+				return 2;
+			if (opt == 't')
+				rt_opt.mult = v;
+			else if (opt == 'd')
+				rt_opt.duration = v;
+			else
+				rt_opt.budget = v;
 			break;
 		case 'c':
 			rt_opt.only = optarg;

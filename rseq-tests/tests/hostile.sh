@@ -56,7 +56,10 @@ prog()
 has() { grep -qE -- "$1" "$out"; }
 
 # The run ended in a verdict (pass or skip) and no result blames the kernel.
-fair() { ! has '^not ok |killed by signal|Bail out' && { [ $rc = 0 ] || [ $rc = 4 ]; }; }
+fair()
+{
+	! has '^not ok |killed by signal|Bail out' && { [ $rc = 0 ] || [ $rc = 4 ]; }
+}
 
 # check NAME CONDITION...: the KTAP result, with the output when it fails.
 check()
@@ -119,7 +122,7 @@ check "ulimit -v 20000: counter and list end in a verdict, no crash" fair
 
 # ---- the CPUs ----
 
-run 30 "$deny" sched_setaffinity EINVAL -- $(prog rseq_percpu) -d 0.3
+run 30 "$deny" sched_setaffinity:EINVAL -- $(prog rseq_percpu) -d 0.3
 check "sched_setaffinity refused: cpu_id SKIPs, no false failure" \
 	eval 'fair && has "^ok [0-9]+ percpu.cpu_id_under_migration # SKIP"'
 
@@ -130,12 +133,12 @@ check "taskset -c 0: cpu_id_under_migration SKIPs (one CPU)" \
 # ---- seccomp filters ----
 
 for p in $progs; do
-	run 30 "$deny" rseq EPERM -- $(prog $p) -d 0.3
+	run 30 "$deny" rseq:EPERM -- $(prog $p) -d 0.3
 	check "rseq refused with EPERM: $p SKIPs" eval 'fair && [ $rc = 4 ]'
 done
 
 for cmd in 128 256; do
-	run 30 "$deny" membarrier EPERM $cmd -- $(prog rseq_fence) -d 0.3
+	run 30 "$deny" membarrier:EPERM:$cmd -- $(prog rseq_fence) -d 0.3
 	check "membarrier command $cmd refused: rseq_fence SKIPs" \
 		eval 'fair && [ $rc = 4 ]'
 done

@@ -15,14 +15,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 san=${1:?usage: $0 tsan|asan MAKE...}
 shift
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-out=$tmp/out
+out=$(mktemp) || exit 1
+trap 'rm -f "$out"' EXIT
 reports='WARNING: ThreadSanitizer|FATAL: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:'
 
 ktap_header 4
-if ! "$@" SAN="$san" all >"$tmp/build.log" 2>&1; then
-	tail -n 20 "$tmp/build.log" | ktap_diag
+if ! "$@" SAN="$san" all >"$out" 2>&1; then
+	tail -n 20 "$out" | ktap_diag
 	ktap_not_ok "$san build"
 	ktap_finish
 fi
