@@ -34,13 +34,17 @@ for p in $progs; do
 	install -m 755 "$bindir/$p" "$tmp/bin/$p" || exit 1
 done
 
-# run LIMIT COMMAND...: output in $out, exit status in $rc.
+# run LIMIT COMMAND...: output in $out, exit status in $rc. In a session
+# of its own, so that what a failing run leaves behind is killed too.
 run()
 {
-	local limit=$1
+	local limit=$1 sid
 	shift
-	timeout -k 2 "$limit" "$@" </dev/null >"$out" 2>&1
+	setsid timeout -k 2 "$limit" "$@" </dev/null >"$out" 2>&1 &
+	sid=$!
+	wait "$sid"
 	rc=$?
+	pkill -KILL -s "$sid"
 }
 
 # prog NAME: the command line that starts program NAME.
