@@ -5,7 +5,8 @@
 # named result only if it comes out "not ok".
 #
 # Usage: expect-fail.sh RESULT[,RESULT...] -- COMMAND [ARGS...]
-# Prints KTAP with one result per RESULT, "<RESULT>_fails_on_broken_build";
+# Prints KTAP with one result per RESULT (a full test name),
+# "<RESULT>_fails_on_broken_build";
 # exits 0 if all were detected, 1 if one was not, 4 if all were skipped.
 
 names=$(echo "$1" | tr ',' ' ')
@@ -20,7 +21,8 @@ rc=$?
 ktap_header "$(echo $names | wc -w)"
 ktap_diag "$out"
 for name in $names; do
-	line=$(echo "$out" | grep -E "^(not )?ok [0-9]+ $name( |$)")
+	line=$(echo "$out" | grep -E "^(not )?ok [0-9]+ $(echo "$name" |
+		sed 's/[.]/[.]/g')( |$)")
 	case $line in
 	"not ok "*)
 		ktap_ok "${name}_fails_on_broken_build # detected: ${line#*# }" ;;
