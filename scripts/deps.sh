@@ -12,15 +12,16 @@ group=${1:-all}
 
 # host: build and run the tools, unpack the 6.12 tree (tar, xz, git) and
 # install its UAPI headers (headers_install needs rsync); the host tests
-# read the tools' JSON with jq and python3. The riscv64 build of stress
-# links a liburcu that scripts/urcu.sh builds from Debian's source package
-# (Debian 12 has no riscv64 packages): that needs only dpkg-dev, which
-# build-essential brings, and the riscv64 cross compiler. scripts/fresh.sh
+# read the tools' JSON with jq and python3 and look for orphans with
+# pgrep and pkill (procps, which a minbase root lacks). The riscv64 build
+# of stress links a liburcu that scripts/urcu.sh builds from Debian's
+# source package (Debian 12 has no riscv64 packages): that needs only
+# dpkg-dev, which build-essential brings, and the riscv64 cross compiler. scripts/fresh.sh
 # proves the list on a fresh Debian root.
 host_pkgs="build-essential pkg-config make gcc liburcu-dev linux-source-6.12
 	xz-utils git rsync jq python3 gcc-aarch64-linux-gnu
 	libc6-dev-arm64-cross gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
-	qemu-user-static linux-perf"
+	qemu-user-static linux-perf procps"
 # vm: the riscv64 guest is qemu-system-misc with OpenSBI; its busybox and
 # liburcu are built from Debian's source packages (scripts/debsrc.sh:
 # dpkg-dev unpacks them).

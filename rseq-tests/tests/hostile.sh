@@ -22,6 +22,15 @@ bindir=$(cd "${1:?usage: $0 BINDIR}" && pwd) || exit 2
 deny=$bindir/deny-syscall
 progs="rseq_percpu rseq_fence rseq_abi"
 uid=61234
+
+# Without pgrep and pkill (procps, which scripts/deps.sh installs) the
+# signal tests could not see an orphan: refuse, rather than pass blind.
+for c in setsid timeout pgrep pkill; do
+	if ! command -v "$c" >/dev/null; then
+		echo "Bail out! hostile.sh needs $c (procps, coreutils, util-linux)"
+		exit 1
+	fi
+done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 out=$tmp/out
