@@ -345,6 +345,13 @@ void *fork_main(void *arg)
 	int status;
 
 	pthread_setname_np(pthread_self(), "ssc-fork");
+	/*
+	 * Under a process limit a fork must not take the place of the
+	 * writer's reclaimer thread: every thread first, then the forks.
+	 */
+	while (!__atomic_load_n(&s->writer_ready, __ATOMIC_ACQUIRE) &&
+	       !stress_stopped(s))
+		sleep_ns(1000000L);
 	while (!stress_stopped(s)) {
 		pid = fork();
 		if (pid == 0) {

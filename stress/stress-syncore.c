@@ -107,6 +107,7 @@ static void reset_counters(struct stress *s)
 	s->fork_errors = 0;
 	s->fork_errno = 0;
 	latency_reset(&s->lat);
+	s->writer_ready = 0;
 	s->writer_exited = 0;
 	s->fork_exited = 0;
 	s->inject_seen = 0;

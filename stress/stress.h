@@ -46,6 +46,7 @@ struct stress {
 	uint64_t raw_calls, raw_ns, verified_ns;
 	struct latency lat;
 	pid_t writer_tid;
+	int writer_ready;		/* its reclaimer exists */
 	int writer_exited;
 	int fork_exited;
 };

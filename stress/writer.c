@@ -181,6 +181,7 @@ void *writer_main(void *arg)
 	err = pthread_create(&reclaimer_thread, NULL, reclaimer_main, rcl);
 	if (err)
 		die("cannot create the reclaimer: %s", strerror(err));
+	__atomic_store_n(&s->writer_ready, 1, __ATOMIC_RELEASE);
 
 	t_prev = now_ns();
 	while (!stress_stopped(s)) {
