@@ -67,6 +67,12 @@ endif
 FLAVOUR := $(ARCH)$(if $(filter 1,$(STATIC)),-static)$(if $(SAN),-$(SAN))
 OUT ?= $(TOP)/build/$(notdir $(CURDIR))/$(FLAVOUR)
 
+# The seccomp helper of the tools' tests (scripts/deny-syscall.c).
+DENY := $(OUT)/deny-syscall
+
+$(DENY): $(TOP)/scripts/deny-syscall.c | $(OUT)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
 TAP := $(TOP)/scripts/tap-run.sh
 RESULTS ?= $(TOP)/build/results
 export RESULTS

@@ -3,8 +3,8 @@
 # the JSON and CSV it should; bad input is refused with exit 2; a run where
 # everything is skipped exits 4. No timing is judged here. KTAP output.
 #
-# Usage: tests/smoke.sh PATH-TO-SYNCORE-BENCH [DENY-MEMBARRIER]
-#   DENY-MEMBARRIER: stress/tests/deny-membarrier.c built, which runs a
+# Usage: tests/smoke.sh PATH-TO-SYNCORE-BENCH [DENY-SYSCALL]
+#   DENY-SYSCALL: scripts/deny-syscall.c built, which runs a
 #   command with membarrier(2) failing (the SKIP cases); without it those
 #   cases are skipped.
 set -u
@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/ktap.sh
 . "$here/../../scripts/ktap.sh"
 
-bin=${1:?usage: $0 SYNCORE-BENCH [DENY-MEMBARRIER]}
+bin=${1:?usage: $0 SYNCORE-BENCH [DENY-SYSCALL]}
 deny=${2:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -169,13 +169,13 @@ ktap_result "$name" $?
 # (EPERM): SKIP rows with the reason, never a number, and exit 4 when
 # nothing else ran.
 if [ -z "$deny" ] || [ ! -x "$deny" ]; then
-	ktap_skip "membarrier ENOSYS: SKIP rows, exit 4" "no deny-membarrier helper"
+	ktap_skip "membarrier ENOSYS: SKIP rows, exit 4" "no deny-syscall helper"
 	ktap_skip "membarrier EPERM: the SYNC_CORE row SKIPs, the other runs" \
-		"no deny-membarrier helper"
+		"no deny-syscall helper"
 	ktap_finish
 fi
 name="membarrier ENOSYS: SKIP rows, exit 4"
-"$deny" ENOSYS "$bin" --quick --json "$tmp/deny.json" \
+"$deny" membarrier:ENOSYS -- "$bin" --quick --json "$tmp/deny.json" \
 	run membarrier.private-expedited membarrier.register >"$out" 2>&1
 rc=$?
 sed -n '/^bench /,$p' "$out" | sed 's/^/# /'
@@ -184,7 +184,7 @@ sed -n '/^bench /,$p' "$out" | sed 's/^/# /'
 ktap_result "$name" $?
 
 name="membarrier EPERM: the SYNC_CORE row SKIPs, the other runs"
-"$deny" EPERM "$bin" --quick run lazy.sleep lazy.sleep-sync-core >"$out" 2>&1
+"$deny" membarrier:EPERM -- "$bin" --quick run lazy.sleep lazy.sleep-sync-core >"$out" 2>&1
 rc=$?
 sed -n '/^bench /,$p' "$out" | sed 's/^/# /'
 [ "$rc" -eq 0 ] && grep -q 'SKIP: membarrier(QUERY): Operation not permitted' "$out" &&

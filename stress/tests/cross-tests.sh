@@ -5,7 +5,7 @@
 # output.
 #
 # Usage: tests/cross-tests.sh ARCH MAKE-COMMAND...   (run from stress/)
-# DENY=PATH: the host's deny-membarrier, for the fallback test.
+# DENY=PATH: the host's deny-syscall (scripts/deny-syscall.c), for the fallback test.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/ktap.sh"
@@ -131,9 +131,9 @@ arm64) name="$arch --probe, SYNC_CORE EINVAL: wasmtime falls back to GLOBAL, art
 *) name="$arch --probe, SYNC_CORE EINVAL: wasmtime needs none, art ignores it" ;;
 esac
 if [ -z "$qemu" ] || [ -z "${DENY:-}" ]; then
-	ktap_skip "$name" "needs $qemu_name and DENY (deny-membarrier)"
+	ktap_skip "$name" "needs $qemu_name and DENY (deny-syscall)"
 else
-	"$DENY" EINVAL --cmd 32 "$qemu" "$bin" --probe >"$out" 2>&1
+	"$DENY" membarrier:EINVAL:32 -- "$qemu" "$bin" --probe >"$out" 2>&1
 	rc=$?
 	sed -n '/^what each runtime/,/^conclusion/p' "$out" | sed 's/^/# /'
 	case $arch in

@@ -2,7 +2,7 @@
 # Host tests for stress-syncore: every mode and pattern, the injected
 # faults, option errors, the watchdog and the JSON report. KTAP output.
 #
-# Usage: tests/host-tests.sh PATH-TO-STRESS-SYNCORE [DENY-MEMBARRIER]
+# Usage: tests/host-tests.sh PATH-TO-STRESS-SYNCORE [DENY-SYSCALL]
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../../scripts/ktap.sh"
@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=stress/tests/profiles.sh
 . "$here/profiles.sh"
 
-bin=${1:?usage: $0 STRESS-SYNCORE [DENY-MEMBARRIER]}
+bin=${1:?usage: $0 STRESS-SYNCORE [DENY-SYSCALL]}
 deny=${2:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -346,42 +346,40 @@ if run "$name" 0 -q -t 4 -d 1 --compare-raw --json "$tmp/c.json"; then
 fi
 
 # No membarrier: SKIP (exit 4) with the reason, never a failure.
-# skip_case NAME "ERRNO [--cmd N]" REASON
+# skip_case NAME RULE REASON (RULE: of scripts/deny-syscall.c)
 skip_case()
 {
 	local name=$1 how=$2 reason=$3 rc
 	if [ -z "$deny" ]; then
-		ktap_skip "$name" "no deny-membarrier helper given"
+		ktap_skip "$name" "no deny-syscall helper given"
 		return
 	fi
-	# shellcheck disable=SC2086
-	"$deny" $how "$bin" -t 2 -d 1 >"$out" 2>&1
+	"$deny" "$how" -- "$bin" -t 2 -d 1 >"$out" 2>&1
 	rc=$?
 	grep '^SKIP' "$out" | sed 's/^/# /'
 	[ "$rc" -eq 4 ] && grep -q "^SKIP: .*$reason" "$out"
 	ktap_result "$name" $?
 }
-skip_case "membarrier ENOSYS (CONFIG_MEMBARRIER=n): SKIP, exit 4" ENOSYS \
+skip_case "membarrier ENOSYS (CONFIG_MEMBARRIER=n): SKIP, exit 4" membarrier:ENOSYS \
 	"not implemented"
-skip_case "membarrier EPERM (seccomp): SKIP, exit 4" EPERM "denied"
+skip_case "membarrier EPERM (seccomp): SKIP, exit 4" membarrier:EPERM "denied"
 # liburcu registers for PRIVATE_EXPEDITED (16) before main() and aborts
 # when that alone is refused.
 skip_case "REGISTER_PRIVATE_EXPEDITED refused: SKIP, exit 4, not liburcu's abort" \
-	"EPERM --cmd 16" "registration for PRIVATE_EXPEDITED (liburcu's) failed"
+	membarrier:EPERM:16 "registration for PRIVATE_EXPEDITED (liburcu's) failed"
 skip_case "membarrier trapped by seccomp (SIGSYS): SKIP, exit 4, no crash" \
-	SIGSYS "raises SIGSYS"
+	membarrier:SIGSYS "raises SIGSYS"
 
 # --probe: exit 0 with a verdict in every environment, never a crash.
-# probe_case NAME "DENY-ARGS" PATTERN: PATTERN must be in the report.
+# probe_case NAME RULE PATTERN: PATTERN must be in the report.
 probe_case()
 {
 	local name=$1 how=$2 pattern=$3 rc
 	if [ -n "$how" ] && [ -z "$deny" ]; then
-		ktap_skip "$name" "no deny-membarrier helper given"
+		ktap_skip "$name" "no deny-syscall helper given"
 		return
 	fi
-	# shellcheck disable=SC2086
-	${how:+"$deny"} $how "$bin" --probe --json "$tmp/probe.json" >"$out" 2>&1
+	${how:+"$deny" "$how" --} "$bin" --probe --json "$tmp/probe.json" >"$out" 2>&1
 	rc=$?
 	sed 's/^/# /' "$out" | tail -n 3
 	[ "$rc" -eq 0 ] && grep -q -- "$pattern" "$out" &&
@@ -391,20 +389,20 @@ probe_case()
 }
 probe_case "--probe: every command issued and judged" "" \
 	"PRIVATE_EXPEDITED_SYNC_CORE  "
-probe_case "--probe under a filter refusing membarrier (EPERM)" EPERM \
+probe_case "--probe under a filter refusing membarrier (EPERM)" membarrier:EPERM \
 	"QUERY is refused"
-probe_case "--probe without membarrier (ENOSYS)" ENOSYS "no membarrier: CONFIG_MEMBARRIER=n"
-probe_case "--probe under a filter trapping membarrier (SIGSYS)" SIGSYS \
+probe_case "--probe without membarrier (ENOSYS)" membarrier:ENOSYS "no membarrier: CONFIG_MEMBARRIER=n"
+probe_case "--probe under a filter trapping membarrier (SIGSYS)" membarrier:SIGSYS \
 	"killed by SIGSYS"
-probe_case "--probe with liburcu's registration refused" "EPERM --cmd 16" \
+probe_case "--probe with liburcu's registration refused" membarrier:EPERM:16 \
 	"PRIVATE_EXPEDITED  *registration refused"
 
 # The guest scripts, as installed, turn that SKIP into KTAP skips.
 name="guest scripts: no membarrier gives SKIP lines and exit 4"
 if [ -z "$deny" ]; then
-	ktap_skip "$name" "no deny-membarrier helper given"
+	ktap_skip "$name" "no deny-syscall helper given"
 else
-	printf '#!/bin/sh\nexec %s ENOSYS %s "$@"\n' "$deny" "$bin" \
+	printf '#!/bin/sh\nexec %s membarrier:ENOSYS -- %s "$@"\n' "$deny" "$bin" \
 		>"$tmp/nomb"
 	chmod +x "$tmp/nomb"
 	ok=0
@@ -455,18 +453,17 @@ ktap_result "$name" $ok
 profile_verdicts "--profile: each runtime's verdict is the manual's for $(uname -m)" \
 	"$(uname -m)" "$bin"
 
-# fail_case NAME "DENY-ARGS" PATTERN JQ ARGS...: a run under a filter
+# deny_case NAME RULE PATTERN JQ ARGS...: a run under a filter
 # that exits 0, prints PATTERN and whose JSON satisfies JQ.
 deny_case()
 {
 	local name=$1 how=$2 pattern=$3 query=$4 rc
 	shift 4
 	if [ -z "$deny" ]; then
-		ktap_skip "$name" "no deny-membarrier helper given"
+		ktap_skip "$name" "no deny-syscall helper given"
 		return
 	fi
-	# shellcheck disable=SC2086
-	"$deny" $how "$bin" --json "$tmp/d.json" "$@" >"$out" 2>&1
+	"$deny" "$how" -- "$bin" --json "$tmp/d.json" "$@" >"$out" 2>&1
 	rc=$?
 	grep -E '^  (protocol|fallback|ignored|verdict)|^profile|^result' "$out" |
 		sed 's/^/# /'
@@ -475,11 +472,11 @@ deny_case()
 	ktap_result "$name" $?
 }
 deny_case "--profile art, SYNC_CORE registration refused: ignored, judged insufficient" \
-	"EPERM --cmd 64" '^  ignored: .* failed barriers' \
+	membarrier:EPERM:64 '^  ignored: .* failed barriers' \
 	'.protocol.ignored_failures > 0 and .protocol.meets_arch_rules == false and .profile == "art"' \
 	--profile art -t 2 -d 1
 deny_case "--profile dotnet, QUERY refused: the mprotect fallback" \
-	"EPERM --cmd 0" '^  fallback: *mprotect() of a helper page' \
+	membarrier:EPERM:0 '^  fallback: *mprotect() of a helper page' \
 	'.protocol.fallbacks > 0 and .protocol.registered == false' \
 	--profile dotnet -t 2 -d 1
 
@@ -494,9 +491,9 @@ ktap_result "$name" $?
 
 name="--probe under a filter trapping membarrier: each runtime still judged"
 if [ -z "$deny" ]; then
-	ktap_skip "$name" "no deny-membarrier helper given"
+	ktap_skip "$name" "no deny-syscall helper given"
 else
-	"$deny" SIGSYS "$bin" --probe >"$out" 2>&1
+	"$deny" membarrier:SIGSYS -- "$bin" --probe >"$out" 2>&1
 	rc=$?
 	sed -n '/^what each runtime/,/^conclusion/p' "$out" | sed 's/^/# /'
 	[ "$rc" -eq 0 ] && grep -qE '^  art +killed by SIGSYS$' "$out" &&

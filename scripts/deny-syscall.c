@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * deny-syscall: run a command under a seccomp filter that makes system
- * calls fail with an errno, as a sandbox does. Each rule names a call,
- * the errno, and optionally the only value of the first argument it
- * applies to (membarrier:EPERM:128 refuses the RSEQ fence alone).
+ * calls fail with an errno, as a sandbox does, or raise SIGSYS, as a
+ * filter that traps does. Each rule names a call, what it gets, and
+ * optionally the only value of the first argument it applies to
+ * (membarrier:EPERM:128 refuses the RSEQ fence alone). The tests of
+ * stress, rseq-tests and bench share it (scripts/common.mk builds it).
  *
  * Usage: deny-syscall RULE... -- COMMAND [ARG]...
- *        RULE: CALL:ERRNO[:ARG0]
+ *        RULE: CALL:ERRNO[:ARG0] or CALL:SIGSYS[:ARG0]
  *        CALL: rseq, membarrier or sched_setaffinity
- *        ERRNO: a name (EPERM) or a number
+ *        ERRNO: a name (EPERM) or a number, or SIGSYS for a trap
  *
  * For the host's tests: the filter compares the host's system call
  * numbers, whatever the architecture of the caller.
@@ -54,30 +56,33 @@ static unsigned int call_nr(const char *name)
 	return -1U;
 }
 
-/* EPERM or 1 alike; 0 when it is neither. */
-static unsigned int errno_value(const char *s)
+/* The filter's return for EPERM, 1 or SIGSYS; 0 when it is none. */
+static unsigned int action(const char *s)
 {
 	unsigned int err;
 	char *end;
 
+	if (!strcmp(s, "SIGSYS"))
+		return SECCOMP_RET_TRAP;
 	for (err = 1; err < 4096; err++) {
 		const char *name = strerrorname_np(err);
 
 		if (name && !strcmp(name, s))
-			return err;
+			return SECCOMP_RET_ERRNO | err;
 	}
 	err = strtoul(s, &end, 0);
-	return *end || err > SECCOMP_RET_DATA ? 0 : err;
+	return *end || !err || err > SECCOMP_RET_DATA ? 0 :
+	       SECCOMP_RET_ERRNO | err;
 }
 
 /*
  * Add the instructions of one rule: if the call (and its first argument)
- * match, return the errno, else fall through to the next rule.
+ * match, return its action, else fall through to the next rule.
  */
 static int add_rule(char *rule)
 {
 	char *call = strsep(&rule, ":"), *err = strsep(&rule, ":");
-	unsigned int nr = call_nr(call), value = err ? errno_value(err) : 0;
+	unsigned int nr = call_nr(call), value = err ? action(err) : 0;
 	unsigned long arg0 = 0;
 	char *end;
 
@@ -98,8 +103,7 @@ static int add_rule(char *rule)
 		emit((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 						  arg0, 0, 1));
 	}
-	emit((struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-					  SECCOMP_RET_ERRNO | value));
+	emit((struct sock_filter)BPF_STMT(BPF_RET | BPF_K, value));
 	return 0;
 }
 
@@ -112,7 +116,7 @@ int main(int argc, char **argv)
 		if (add_rule(argv[i]))
 			break;
 	if (i == 1 || i + 1 >= argc || strcmp(argv[i], "--")) {
-		fprintf(stderr, "usage: %s CALL:ERRNO[:ARG0]... -- COMMAND...\n",
+		fprintf(stderr, "usage: %s CALL:ERRNO|SIGSYS[:ARG0]... -- COMMAND...\n",
 			argv[0]);
 		return 2;
 	}
