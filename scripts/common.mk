@@ -67,6 +67,9 @@ endif
 FLAVOUR := $(ARCH)$(if $(filter 1,$(STATIC)),-static)$(if $(SAN),-$(SAN))
 OUT ?= $(TOP)/build/$(notdir $(CURDIR))/$(FLAVOUR)
 
+# Each tool's default goal is its "all", whatever rules come first.
+.DEFAULT_GOAL := all
+
 # The seccomp helper of the tools' tests (scripts/deny-syscall.c).
 DENY := $(OUT)/deny-syscall
 
